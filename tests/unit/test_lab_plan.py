@@ -1,0 +1,99 @@
+"""The lab's plan (names, groups, addresses), subnet choice, inventory and image recipe."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+import pytest
+
+from hatool.errors import HatoolError
+from hatool.lab import image
+from hatool.lab.lab import Lab, check_name, choose_subnet
+
+
+def test_stacked_plan_has_masters_then_load_balancers_from_dot_11() -> None:
+    lab = Lab.plan("demo", "stacked", masters=3, etcd=0, lbs=1, subnet="10.213.4.0/24")
+    assert [(h.name, h.groups, h.address) for h in lab.hosts] == [
+        ("master-1", ["control_plane"], "10.213.4.11"),
+        ("master-2", ["control_plane"], "10.213.4.12"),
+        ("master-3", ["control_plane"], "10.213.4.13"),
+        ("lb-1", ["loadbalancer"], "10.213.4.14"),
+    ]
+    assert lab.gateway == "10.213.4.1"
+    assert lab.hosts[0].container == "hatool-demo-master-1"
+
+
+def test_external_plan_puts_etcd_hosts_between_masters_and_load_balancers() -> None:
+    lab = Lab.plan("x", "external", masters=3, etcd=3, lbs=2, subnet="10.213.0.0/24")
+    assert [h.name for h in lab.group("etcd")] == ["etcd-1", "etcd-2", "etcd-3"]
+    assert [h.address for h in lab.group("etcd")] == ["10.213.0.14", "10.213.0.15", "10.213.0.16"]
+    assert [h.name for h in lab.group("loadbalancer")] == ["lb-1", "lb-2"]
+    assert lab.shape() == ("external", 3, 3, 2)
+
+
+def test_inventory_has_groups_connection_and_cluster_variables() -> None:
+    lab = Lab.plan("inv", "external", masters=3, etcd=3, lbs=1, subnet="10.213.9.0/24")
+    inventory = lab.inventory()["all"]
+    assert set(inventory["children"]) == {"control_plane", "etcd", "loadbalancer"}
+    assert inventory["children"]["etcd"]["hosts"]["etcd-2"] == {"ansible_host": "10.213.9.15"}
+    variables = inventory["vars"]
+    assert variables["ansible_user"] == "ops"
+    assert variables["ansible_ssh_private_key_file"].endswith("/labs/inv/id_ed25519")
+    assert "StrictHostKeyChecking=yes" in variables["ansible_ssh_common_args"]
+    assert variables["etcd_topology"] == "external"
+    assert variables["kube_version"] == "v1.20.2"
+    assert variables["artifact_mirror_url"] == "http://10.213.9.1:8780"
+
+
+def test_stacked_inventory_has_no_etcd_group() -> None:
+    lab = Lab.plan("inv", "stacked", masters=3, etcd=0, lbs=1, subnet="10.213.9.0/24")
+    assert "etcd" not in lab.inventory()["all"]["children"]
+
+
+@pytest.mark.parametrize(
+    ("topology", "masters", "etcd", "lbs", "message"),
+    [
+        ("stacked", 3, 3, 1, "--etcd is for --topology external"),
+        ("mesh", 3, 0, 1, "--topology 'mesh'"),
+        ("stacked", 0, 0, 1, "at least 1 master"),
+        ("external", 3, 0, 1, "at least 1 master"),
+    ],
+)
+def test_bad_shapes_are_refused(
+    topology: str, masters: int, etcd: int, lbs: int, message: str
+) -> None:
+    with pytest.raises(HatoolError, match=message):
+        Lab.plan("bad", topology, masters=masters, etcd=etcd, lbs=lbs, subnet="10.213.0.0/24")
+
+
+def test_subnet_choice_skips_every_overlapping_network() -> None:
+    used = {"172.17.0.0/16", "10.213.0.0/24", "10.213.1.0/24", "10.213.2.128/25"}
+    assert choose_subnet(used) == "10.213.3.0/24"
+    assert choose_subnet(set()) == "10.213.0.0/24"
+
+
+def test_subnet_choice_fails_when_the_pool_is_full() -> None:
+    with pytest.raises(HatoolError, match="every /24"):
+        choose_subnet({"10.213.0.0/16"}, ipaddress.IPv4Network("10.213.0.0/16"))
+
+
+@pytest.mark.parametrize("name", ["", "Upper", "-lead", "a_b", "x" * 41])
+def test_lab_names_must_fit_container_names(name: str) -> None:
+    with pytest.raises(HatoolError, match="lab name"):
+        check_name(name)
+
+
+def test_recipe_hash_changes_with_any_recipe_file(tmp_path: Path) -> None:
+    (tmp_path / "build.sh").write_text("echo one\n")
+    (tmp_path / "masked-units").write_text("a.service\n")
+    first = image.recipe_hash(tmp_path)
+    assert image.recipe_hash(tmp_path) == first
+    (tmp_path / "masked-units").write_text("a.service\nb.service\n")
+    assert image.recipe_hash(tmp_path) != first
+
+
+def test_recipe_installs_none_of_the_components_hatool_deploys() -> None:
+    recipe = (image.RECIPE_DIR / "build.sh").read_text()
+    for component in ("etcd", "nginx", "kube", "containerd"):
+        assert component not in recipe
