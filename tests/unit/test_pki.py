@@ -1,0 +1,158 @@
+"""The cluster's certificates: what is made, who signs it, and that nothing valid is remade."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from hatool.pki import Host, Spec, cluster_spec, ensure, kubeconfig
+
+MASTERS = [Host(f"master-{i}", f"127.0.6.{i}") for i in (1, 2, 3)]
+LBS = [Host("lb-1", "127.0.6.10")]
+
+
+def stacked(masters: list[Host] = MASTERS) -> Spec:
+    return cluster_spec(
+        masters=masters, etcd_members=masters, loadbalancers=LBS,
+        service_cidr="10.96.0.0/12", extra_sans=["api.example.test"],
+    )  # fmt: skip
+
+
+def cert(pki: Path, stem: str) -> x509.Certificate:
+    return x509.load_pem_x509_certificate((pki / f"{stem}.crt").read_bytes())
+
+
+def sans(certificate: x509.Certificate) -> set[str]:
+    ext = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    return {str(v) for v in ext.get_values_for_type(x509.IPAddress)} | set(
+        ext.get_values_for_type(x509.DNSName)
+    )
+
+
+def snapshot(pki: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        p.relative_to(pki).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in pki.rglob("*")
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def pki(tmp_path: Path) -> Path:
+    root = tmp_path / "pki"
+    ensure(root, stacked())
+    return root
+
+
+def test_apiserver_certificate_names_every_way_to_reach_the_api(pki: Path) -> None:
+    names = sans(cert(pki, "apiserver"))
+    assert {"master-1", "127.0.6.1", "127.0.6.3", "lb-1", "127.0.6.10", "api.example.test"} <= names
+    assert {"kubernetes", "kubernetes.default", "kubernetes.default.svc"} <= names
+    assert {"kubernetes.default.svc.cluster.local", "10.96.0.1", "127.0.0.1"} <= names
+
+
+@pytest.mark.parametrize(
+    ("stem", "identity"),
+    [
+        ("apiserver", ("ca", "kube-apiserver", [], ExtendedKeyUsageOID.SERVER_AUTH)),
+        ("admin", ("ca", "kubernetes-admin", ["system:masters"], ExtendedKeyUsageOID.CLIENT_AUTH)),
+        ("controller-manager", ("ca", "system:kube-controller-manager", [], ExtendedKeyUsageOID.CLIENT_AUTH)),
+        ("scheduler", ("ca", "system:kube-scheduler", [], ExtendedKeyUsageOID.CLIENT_AUTH)),
+        ("apiserver-kubelet-client", ("ca", "kube-apiserver-kubelet-client", ["system:masters"], ExtendedKeyUsageOID.CLIENT_AUTH)),
+        ("apiserver-etcd-client", ("etcd/ca", "kube-apiserver-etcd-client", [], ExtendedKeyUsageOID.CLIENT_AUTH)),
+        ("front-proxy-client", ("front-proxy-ca", "front-proxy-client", [], ExtendedKeyUsageOID.CLIENT_AUTH)),
+        ("etcd/master-2-server", ("etcd/ca", "master-2-etcd-server", [], ExtendedKeyUsageOID.SERVER_AUTH)),
+        ("etcd/master-2-peer", ("etcd/ca", "master-2-etcd-peer", [], ExtendedKeyUsageOID.CLIENT_AUTH)),
+    ],
+)  # fmt: skip
+def test_each_certificate_has_its_identity_and_chains_to_its_ca(
+    pki: Path, stem: str, identity: tuple[str, str, list[str], x509.ObjectIdentifier]
+) -> None:
+    issuer, cn, orgs, usage = identity
+    leaf = cert(pki, stem)
+    leaf.verify_directly_issued_by(cert(pki, issuer))
+    assert leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == cn
+    assert [a.value for a in leaf.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)] == orgs
+    assert usage in leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+
+
+def test_the_three_cas_are_separate(pki: Path) -> None:
+    keys = {
+        cert(pki, ca).public_key().public_numbers() for ca in ("ca", "etcd/ca", "front-proxy-ca")
+    }  # type: ignore[union-attr]
+    assert len(keys) == 3
+    with pytest.raises(ValueError, match=r"[Ii]ssuer"):
+        cert(pki, "apiserver-etcd-client").verify_directly_issued_by(cert(pki, "ca"))
+
+
+def test_keys_are_private_and_folders_closed(pki: Path) -> None:
+    keys = list(pki.rglob("*.key"))
+    assert len(keys) > 10
+    assert {oct(k.stat().st_mode & 0o777) for k in keys} == {"0o600"}
+    assert oct(pki.stat().st_mode & 0o777) == "0o700"
+    assert oct((pki / "etcd").stat().st_mode & 0o777) == "0o700"
+
+
+def test_a_second_run_changes_nothing(pki: Path) -> None:
+    before = snapshot(pki)
+    assert ensure(pki, stacked()) == []
+    assert snapshot(pki) == before
+
+
+def test_a_new_master_remakes_only_the_certificates_that_name_it(pki: Path) -> None:
+    before = snapshot(pki)
+    changed = ensure(pki, stacked([*MASTERS, Host("master-4", "127.0.6.4")]))
+    assert sorted(changed) == sorted(
+        [
+            "apiserver.crt",
+            "etcd/master-4-server.crt", "etcd/master-4-server.key",
+            "etcd/master-4-peer.crt", "etcd/master-4-peer.key",
+        ]
+    )  # fmt: skip
+    after = snapshot(pki)
+    assert after["apiserver.key"] == before["apiserver.key"]  # the key is kept
+    assert after["apiserver.crt"] != before["apiserver.crt"]
+    assert "master-4" in sans(cert(pki, "apiserver"))
+
+
+def test_a_certificate_about_to_expire_is_renewed(pki: Path) -> None:
+    spec = stacked()
+    spec.renew_before_days = 400  # every 1-year leaf is now "about to expire"
+    changed = ensure(pki, spec)
+    assert "admin.crt" in changed
+    assert "ca.crt" not in changed
+    assert cert(pki, "admin").not_valid_after_utc > dt.datetime.now(dt.UTC) + dt.timedelta(days=300)
+
+
+def test_a_lost_ca_is_remade_with_everything_it_signed(pki: Path) -> None:
+    (pki / "etcd" / "ca.crt").unlink()
+    changed = set(ensure(pki, stacked()))
+    assert {"etcd/ca.crt", "etcd/master-1-server.crt", "apiserver-etcd-client.crt"} <= changed
+    assert "apiserver.crt" not in changed
+    cert(pki, "etcd/master-1-peer").verify_directly_issued_by(cert(pki, "etcd/ca"))
+
+
+def test_check_mode_reports_and_writes_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "pki"
+    changed = ensure(root, stacked(), check=True)
+    assert "ca.key" in changed
+    assert "apiserver.crt" in changed
+    assert not root.exists()
+
+
+def test_kubeconfig_is_private_and_rewritten_only_on_change(pki: Path, tmp_path: Path) -> None:
+    path = tmp_path / "admin.conf"
+    opts = {"cluster": "c", "server": "https://127.0.6.10:6443", "user": "u", "stem": "admin"}
+    assert kubeconfig.ensure(path, pki, check=False, **opts)
+    mtime = path.stat().st_mtime_ns
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert not kubeconfig.ensure(path, pki, check=False, **opts)
+    assert path.stat().st_mtime_ns == mtime
+    assert kubeconfig.ensure(path, pki, check=False, **{**opts, "server": "https://x:6443"})
+    assert "https://x:6443" in path.read_text()
+    assert os.access(path, os.R_OK)
