@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,19 @@ def docker_answers() -> bool:
 
 def artifacts_built() -> bool:
     return (artifacts_dir() / "SHA256SUMS").is_file()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def lab_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """hatool's state (labs, their keys and inventories) in a temporary folder."""
+    state = tmp_path_factory.mktemp("hatool-state")
+    old = os.environ.get("HATOOL_STATE")
+    os.environ["HATOOL_STATE"] = str(state)
+    yield state
+    if old is None:
+        os.environ.pop("HATOOL_STATE", None)
+    else:
+        os.environ["HATOOL_STATE"] = old
 
 
 @pytest.fixture(scope="session")

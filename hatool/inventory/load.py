@@ -167,3 +167,32 @@ def load(path_text: str) -> Model:
     groups = {name: [h.name for h in group.get_hosts()] for name, group in inventory.groups.items()}
     groups["all"] = [h.name for h in hosts]
     return from_hostvars(shown, groups, hostvars, inventory_files(path))
+
+
+def _host_variables(hostvars: Any, host: str) -> dict[str, Any]:
+    """A host's variables, templated where they template, raw where they do not."""
+    raw = hostvars.raw_get(host)
+    templated = hostvars[host]
+    values: dict[str, Any] = {}
+    for name in raw:
+        try:
+            values[name] = templated[name]
+        except Exception:  # an undefined reference: check the raw text
+            values[name] = raw[name]
+    return values
+
+
+def from_task_vars(task_vars: dict[str, Any]) -> tuple[Model, str | None]:
+    """The model of the inventory a running playbook uses, and that inventory's path.
+
+    For action plugins: the same :class:`Model` that ``hatool validate``
+    builds, from the ``groups`` and ``hostvars`` Ansible hands to a task.
+    """
+    groups = task_vars["groups"]
+    hostvars = task_vars["hostvars"]
+    sources = [s for s in task_vars.get("ansible_inventory_sources") or [] if Path(s).exists()]
+    source = sources[0] if sources else None
+    files = inventory_files(Path(source)) if source else []
+    variables = {host: _host_variables(hostvars, host) for host in groups.get("all", [])}
+    shown = display_path(Path(source)) if source else "the inventory"
+    return from_hostvars(shown, groups, variables, files), source

@@ -19,8 +19,7 @@ try:
 except ImportError:  # hatool is not pip-installed: use the checkout this plugin lives in
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from hatool.inventory.load import inventory_files
-from hatool.inventory.model import display_path, from_hostvars
+from hatool.inventory.load import from_task_vars
 from hatool.inventory.report import format_text, inventory_dir
 from hatool.inventory.rules import ERROR, WARNING, check
 
@@ -36,19 +35,6 @@ options: {}
 display = Display()
 
 
-def _host_variables(hostvars: Any, host: str) -> dict[str, Any]:
-    """A host's variables, templated where they template, raw where they do not."""
-    raw = hostvars.raw_get(host)
-    templated = hostvars[host]
-    values: dict[str, Any] = {}
-    for name in raw:
-        try:
-            values[name] = templated[name]
-        except Exception:  # an undefined reference: check the raw text
-            values[name] = raw[name]
-    return values
-
-
 class ActionModule(ActionBase):  # type: ignore[misc]
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -57,17 +43,8 @@ class ActionModule(ActionBase):  # type: ignore[misc]
         self, tmp: str | None = None, task_vars: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         result: dict[str, Any] = super().run(tmp, task_vars)
-        task_vars = task_vars or {}
-        groups = task_vars["groups"]
-        hostvars = task_vars["hostvars"]
-        sources = [s for s in task_vars.get("ansible_inventory_sources") or [] if Path(s).exists()]
-        source = sources[0] if sources else "the inventory"
-        files = inventory_files(Path(source)) if sources else []
-        variables = {host: _host_variables(hostvars, host) for host in groups.get("all", [])}
-        model = from_hostvars(
-            display_path(Path(source)) if sources else source, groups, variables, files
-        )
-        findings = check(model, inventory_dir(source) if sources else None)
+        model, source = from_task_vars(task_vars or {})
+        findings = check(model, inventory_dir(source) if source else None)
         for finding in findings:
             if finding.severity == WARNING:
                 display.warning(finding.line())

@@ -11,7 +11,7 @@ import pytest
 
 from hatool.cli import main
 from hatool.lab.lab import Lab, LabHost
-from tests.lab.conftest import ansible, lab_down, lab_up, ssh_answers
+from tests.helpers import ansible, lab_down, lab_up, ssh_answers
 
 pytestmark = pytest.mark.lab
 

@@ -1,0 +1,83 @@
+"""The Kubernetes API as verify sees it: /readyz over TLS and Leases through the client library."""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import ssl
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+
+REQUEST_TIMEOUT = 5.0
+
+
+def tls_context(pki: Path, user: str = "admin") -> ssl.SSLContext:
+    """Trust the cluster CA and present ``user``'s client certificate."""
+    context = ssl.create_default_context(cafile=str(pki / "ca.crt"))
+    context.load_cert_chain(str(pki / f"{user}.crt"), str(pki / f"{user}.key"))
+    return context
+
+
+def get(
+    context: ssl.SSLContext, address: str, port: int, path: str, timeout: float = REQUEST_TIMEOUT
+) -> tuple[int, str]:
+    """(status, body) of an HTTPS GET; status 0 and the reason when no answer came."""
+    conn = http.client.HTTPSConnection(address, port, context=context, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read().decode(errors="replace").strip()
+    except (OSError, http.client.HTTPException) as exc:
+        return 0, f"{type(exc).__name__}: {exc}"
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True)
+class Lease:
+    name: str
+    holder: str | None
+    duration_seconds: int | None
+    transitions: int | None
+    renew_time: datetime | None
+
+    @property
+    def holder_hostname(self) -> str | None:
+        """client-go's identity is ``<hostname>_<uuid>``."""
+        if not self.holder:
+            return None
+        return self.holder.rsplit("_", 1)[0]
+
+
+class LeaseReader:
+    """Reads ``kube-system`` Leases through the admin kubeconfig (the load balancer)."""
+
+    def __init__(self, kubeconfig: Path, timeout: float = 2.0) -> None:
+        self._api = k8s.CoordinationV1Api(
+            k8s_config.new_client_from_config(config_file=str(kubeconfig))  # type: ignore[no-untyped-call]
+        )
+        self._timeout = timeout
+        # A poller expects failed reads while a drill breaks things: no retry chatter.
+        logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
+
+    def read(self, name: str, namespace: str = "kube-system") -> Lease | None:
+        """The Lease, or None when it does not exist or the API did not answer."""
+        try:
+            lease: Any = self._api.read_namespaced_lease(
+                name, namespace, _request_timeout=self._timeout
+            )
+        except Exception:
+            return None
+        spec = lease.spec
+        return Lease(
+            name=name,
+            holder=spec.holder_identity,
+            duration_seconds=spec.lease_duration_seconds,
+            transitions=spec.lease_transitions,
+            renew_time=spec.renew_time,
+        )

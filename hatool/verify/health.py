@@ -1,0 +1,250 @@
+"""Health checks of a deployed control plane: the API, etcd and leader election.
+
+Each check is one row: what was looked at, whether it holds, and what was
+seen. ``hatool verify`` prints them; the end-to-end tests assert on them.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import ssl
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from hatool.verify.api import LeaseReader, get
+from hatool.verify.remote import Remote, Result
+from hatool.verify.target import ETCD_PKI, LEASES, Node, Target
+
+HTTP_OK = 200
+
+
+@dataclass
+class Check:
+    """One verified fact."""
+
+    area: str
+    name: str
+    ok: bool
+    detail: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# -- the API ---------------------------------------------------------------------------
+
+
+def readyz(target: Target, context: ssl.SSLContext) -> list[Check]:
+    """/readyz through every load balancer and of every API server directly."""
+    checks = []
+    endpoints = [("via load balancer", n, target.loadbalancer_port) for n in target.loadbalancers]
+    endpoints += [("direct", n, target.apiserver_port) for n in target.masters]
+    for how, node, port in endpoints:
+        status, body = get(context, node.address, port, "/readyz")
+        checks.append(
+            Check(
+                area="api",
+                name=f"/readyz {how} {node.name} ({node.address}:{port})",
+                ok=status == HTTP_OK and body == "ok",
+                detail=f"HTTP {status}: {body[:200]}" if status else body,
+                data={"host": node.name, "port": port, "status": status},
+            )
+        )
+    return checks
+
+
+# -- etcd --------------------------------------------------------------------------------
+
+
+def etcdctl(target: Target, *args: str, members: list[Node] | None = None) -> str:
+    """An etcdctl command line for an etcd member, with the health-check client certificate.
+
+    ``members``: talk only to these (default: every member of the inventory).
+    """
+    argv = [
+        "env", "ETCDCTL_API=3", "/usr/local/bin/etcdctl",
+        f"--endpoints={target.etcd_endpoints(members)}",
+        f"--cacert={ETCD_PKI}/ca.crt",
+        f"--cert={ETCD_PKI}/healthcheck-client.crt",
+        f"--key={ETCD_PKI}/healthcheck-client.key",
+        "--dial-timeout=3s", "--command-timeout=5s",
+        *args,
+    ]  # fmt: skip
+    return shlex.join(argv)
+
+
+def on_any_member(
+    target: Target, remote: Remote, command: str, skip: set[str] | frozenset[str] = frozenset()
+) -> Result:
+    """Run ``command`` on the first etcd member that answers over SSH (members in ``skip`` last)."""
+    order = [n for n in target.etcd_members if n.name not in skip]
+    order += [n for n in target.etcd_members if n.name in skip]
+    result: Result | None = None
+    for node in order:
+        result = remote.run(node, command)
+        if result.exit_code != 255:
+            return result
+    assert result is not None  # noqa: S101 - an inventory always has etcd members
+    return result
+
+
+@dataclass
+class EtcdStatus:
+    """``etcdctl endpoint status --cluster``, one entry per answering member."""
+
+    members: dict[int, str]  # member id -> name
+    endpoints: list[dict[str, Any]]
+    errors: str = ""
+
+    @property
+    def leaders(self) -> set[int]:
+        return {e["Status"]["leader"] for e in self.endpoints}
+
+    @property
+    def terms(self) -> set[int]:
+        return {e["Status"]["raftTerm"] for e in self.endpoints}
+
+    @property
+    def leader_name(self) -> str | None:
+        leaders = self.leaders
+        return self.members.get(next(iter(leaders))) if len(leaders) == 1 else None
+
+
+def etcd_status(target: Target, remote: Remote, skip: frozenset[str] = frozenset()) -> EtcdStatus:
+    listing = on_any_member(target, remote, etcdctl(target, "member", "list", "-w", "json"), skip)
+    if not listing.ok:
+        return EtcdStatus({}, [], listing.stderr.strip() or listing.stdout.strip())
+    members = {m["ID"]: m.get("name", "") for m in json.loads(listing.stdout)["members"]}
+    status = on_any_member(
+        target, remote, etcdctl(target, "endpoint", "status", "--cluster", "-w", "json"), skip
+    )
+    # With a member down etcdctl exits 1 but still prints the members that answered.
+    endpoints = json.loads(status.stdout) if status.stdout.strip().startswith("[") else []
+    return EtcdStatus(members, endpoints, "" if status.ok else status.stderr.strip())
+
+
+def etcd(target: Target, remote: Remote) -> list[Check]:
+    """Every member healthy, one leader, equal raft terms, members equal to the inventory."""
+    health = on_any_member(
+        target, remote, etcdctl(target, "endpoint", "health", "--cluster", "-w", "json")
+    )
+    try:
+        answers = json.loads(health.stdout) if health.stdout.strip() else []
+    except json.JSONDecodeError:
+        answers = []
+    healthy = sorted(a["endpoint"] for a in answers if a.get("health"))
+    expected = len(target.etcd_members)
+    checks = [
+        Check(
+            "etcd",
+            "every member healthy",
+            health.ok and len(healthy) == expected,
+            f"{len(healthy)} of {expected} healthy: {', '.join(healthy)}"
+            + (f"; {health.stderr.strip()[:300]}" if not health.ok else ""),
+            {"healthy": healthy},
+        )
+    ]
+    status = etcd_status(target, remote)
+    names = sorted(status.members.values())
+    wanted = sorted(n.name for n in target.etcd_members)
+    checks.append(
+        Check(
+            "etcd",
+            "members equal the inventory",
+            names == wanted,
+            f"members {', '.join(names) or '(none)'}; inventory {', '.join(wanted)}"
+            + (f"; {status.errors[:300]}" if status.errors else ""),
+            {"members": names},
+        )
+    )
+    checks.append(
+        Check(
+            "etcd",
+            "exactly one leader",
+            len(status.endpoints) == expected and status.leader_name is not None,
+            f"leader {status.leader_name} (as seen by {len(status.endpoints)} members)",
+            {"leader": status.leader_name},
+        )
+    )
+    checks.append(
+        Check(
+            "etcd",
+            "equal raft terms",
+            len(status.terms) == 1,
+            f"raft terms {sorted(status.terms)}",
+            {"terms": sorted(status.terms)},
+        )
+    )
+    return checks
+
+
+# -- leader election -----------------------------------------------------------------------
+
+
+def hostnames(target: Target, remote: Remote) -> dict[str, Node]:
+    """Each master's own host name (what client-go puts in the holder identity)."""
+    names = {}
+    for node in target.masters:
+        result = remote.run(node, "hostname", sudo=False)
+        if result.ok:
+            names[result.stdout.strip()] = node
+    return names
+
+
+def unit_states(remote: Remote, node: Node, *units: str) -> dict[str, str]:
+    result = remote.run(node, shlex.join(["systemctl", "is-active", *units]), sudo=False)
+    states = result.stdout.split() if result.exit_code != 255 else []
+    return dict(zip(units, states + ["unreachable"] * (len(units) - len(states)), strict=True))
+
+
+def election(target: Target, remote: Remote, leases: LeaseReader) -> list[Check]:
+    """One holder per Lease, on a master whose service runs; every standby running."""
+    by_hostname = hostnames(target, remote)
+    states = {n.name: unit_states(remote, n, *LEASES.values()) for n in target.masters}
+    checks = []
+    for lease_name, unit in LEASES.items():
+        lease = leases.read(lease_name)
+        holder_node = by_hostname.get(lease.holder_hostname or "") if lease else None
+        checks.append(
+            Check(
+                "election",
+                f"{lease_name}: one holder, a master",
+                holder_node is not None,
+                f"held by {lease.holder if lease else '(no Lease)'}"
+                + (f" = {holder_node.name}" if holder_node else " (not a control-plane host)"),
+                {"holder": lease.holder if lease else None,
+                 "host": holder_node.name if holder_node else None},
+            )
+        )  # fmt: skip
+        inactive = {n: s[unit] for n, s in states.items() if s[unit] != "active"}
+        checks.append(
+            Check(
+                "election",
+                f"{unit}: leader and standbys active",
+                not inactive,
+                "active on " + ", ".join(sorted(states))
+                if not inactive
+                else ", ".join(f"{n}: {s}" for n, s in sorted(inactive.items())),
+                {"states": {n: s[unit] for n, s in states.items()}},
+            )
+        )
+        configured = target.timings[unit].lease_duration
+        seen = lease.duration_seconds if lease else None
+        checks.append(
+            Check(
+                "election",
+                f"{lease_name}: leaseDurationSeconds = configured",
+                seen is not None and seen == configured,
+                f"Lease says {seen}s, inventory says {configured:g}s",
+                {"lease_duration_seconds": seen, "configured": configured},
+            )
+        )
+    return checks
+
+
+def all_checks(
+    target: Target, remote: Remote, context: ssl.SSLContext, leases: LeaseReader
+) -> list[Check]:
+    return [*readyz(target, context), *etcd(target, remote), *election(target, remote, leases)]

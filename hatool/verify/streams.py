@@ -1,0 +1,130 @@
+"""Steady client traffic through a load balancer, counted while a drill breaks something."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import ssl
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from hatool.verify.api import get
+
+HTTP_OK = 200
+HTTP_CREATED = 201
+HTTP_CONFLICT = 409
+
+
+@dataclass
+class StreamResult:
+    requests: int = 0
+    failures: int = 0
+    longest_gap: float = 0.0  # seconds between two successful requests
+    errors: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return (
+            f"{self.failures} of {self.requests} requests failed, "
+            f"longest gap between successes {self.longest_gap:.2f}s"
+        )
+
+
+class RequestStream:
+    """One request after another, each on a new TCP connection, until stopped.
+
+    A new connection per request means the load balancer chooses an upstream
+    for every request, as it would for many independent clients.
+    """
+
+    def __init__(
+        self,
+        context: ssl.SSLContext,
+        address: str,
+        port: int,
+        *,
+        interval: float = 0.05,
+        timeout: float = 5.0,
+    ) -> None:
+        self._context, self._address, self._port = context, address, port
+        self._interval, self._timeout = interval, timeout
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self.result = StreamResult()
+
+    def request(self) -> tuple[bool, str]:
+        status, body = get(
+            self._context, self._address, self._port, "/api/v1/namespaces/kube-system",
+            timeout=self._timeout,
+        )  # fmt: skip
+        return status == HTTP_OK, f"HTTP {status}: {body[:120]}"
+
+    def _loop(self) -> None:
+        last_success = time.monotonic()
+        now = last_success
+        while not self._stop.is_set():
+            began = time.monotonic()
+            ok, detail = self.request()
+            now = time.monotonic()
+            self.result.requests += 1
+            if ok:
+                self.result.longest_gap = max(self.result.longest_gap, now - last_success)
+                last_success = now
+            else:
+                self.result.failures += 1
+                if len(self.result.errors) < 5:
+                    self.result.errors.append(detail)
+            self._stop.wait(max(0.0, self._interval - (now - began)))
+        # A stream that ends in failures has a gap that is still open.
+        self.result.longest_gap = max(self.result.longest_gap, now - last_success)
+
+    def __enter__(self) -> RequestStream:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class WriteStream(RequestStream):
+    """Writes through the API: a ConfigMap counter in ``default``, patched each time."""
+
+    NAME = "hatool-verify-drill"
+
+    def __init__(self, context: ssl.SSLContext, address: str, port: int, **kwargs: float) -> None:
+        super().__init__(context, address, port, **kwargs)
+        self._count = 0
+
+    def _send(self, method: str, path: str, body: Mapping[str, object], kind: str) -> int:
+        conn = http.client.HTTPSConnection(
+            self._address, self._port, context=self._context, timeout=self._timeout
+        )
+        try:
+            conn.request(method, path, json.dumps(body), {"Content-Type": kind})
+            response = conn.getresponse()
+            response.read()
+            return response.status
+        except (OSError, http.client.HTTPException):
+            return 0
+        finally:
+            conn.close()
+
+    def request(self) -> tuple[bool, str]:
+        self._count += 1
+        path = f"/api/v1/namespaces/default/configmaps/{self.NAME}"
+        status = self._send(
+            "PATCH", path, {"data": {"count": str(self._count)}}, "application/merge-patch+json"
+        )
+        return status == HTTP_OK, f"HTTP {status}"
+
+    def __enter__(self) -> WriteStream:
+        body = {"metadata": {"name": self.NAME}, "data": {"count": "0"}}
+        status = self._send(
+            "POST", "/api/v1/namespaces/default/configmaps", body, "application/json"
+        )
+        if status not in (HTTP_CREATED, HTTP_CONFLICT):
+            self.result.errors.append(f"could not create the ConfigMap: HTTP {status}")
+        super().__enter__()
+        return self

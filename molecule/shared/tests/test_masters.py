@@ -1,0 +1,73 @@
+"""Each master after converge: services, ports, file modes, and nothing that is not its job."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+testinfra_hosts = ["control_plane"]
+
+ETCD_ON_MASTERS = os.environ.get("HATOOL_ETCD_TOPOLOGY", "stacked") == "stacked"
+CONTROL_PLANE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+
+
+def address(host):
+    return host.ansible.get_variables()["ansible_host"]
+
+
+@pytest.mark.parametrize("unit", CONTROL_PLANE)
+def test_control_plane_services_run_and_start_at_boot(host, unit):
+    service = host.service(unit)
+    assert service.is_running
+    assert service.is_enabled
+
+
+def test_etcd_only_where_the_topology_puts_it(host):
+    assert host.service("etcd").is_running is ETCD_ON_MASTERS
+    assert host.file("/var/lib/etcd").exists is ETCD_ON_MASTERS
+    assert host.file("/usr/local/bin/etcd").exists is ETCD_ON_MASTERS
+
+
+def test_api_server_listens_on_the_host_address(host):
+    assert host.socket(f"tcp://{address(host)}:6443").is_listening
+
+
+@pytest.mark.parametrize(
+    ("component", "port"), [("controller-manager", 10257), ("scheduler", 10259)]
+)
+def test_leader_elected_components_listen_on_loopback_only(host, component, port):
+    assert host.socket(f"tcp://127.0.0.1:{port}").is_listening, component
+    assert not host.socket(f"tcp://{address(host)}:{port}").is_listening, component
+
+
+def test_etcd_listens_for_clients_and_peers_and_keeps_its_data_private(host):
+    if not ETCD_ON_MASTERS:
+        pytest.skip("external etcd: no member on the masters")
+    assert host.socket(f"tcp://{address(host)}:2379").is_listening
+    assert host.socket(f"tcp://{address(host)}:2380").is_listening
+    data = host.file("/var/lib/etcd")
+    assert data.is_directory
+    assert data.mode == 0o700
+
+
+def test_private_keys_are_readable_by_their_owner_only(host):
+    with host.sudo():
+        paths = host.check_output(
+            "find /etc/kubernetes /etc/etcd -name '*.key' 2>/dev/null; true"
+        ).split()
+        assert "/etc/kubernetes/pki/apiserver.key" in paths
+        for path in paths:
+            info = host.file(path)
+            assert info.mode == 0o600, path
+            assert info.user in ("root", "etcd"), path
+
+
+def test_kubeconfigs_are_private(host):
+    with host.sudo():
+        for name in ("controller-manager.conf", "scheduler.conf"):
+            assert host.file(f"/etc/kubernetes/{name}").mode == 0o600, name
+
+
+def test_no_load_balancer_on_a_master(host):
+    assert not host.package("nginx").is_installed

@@ -1,0 +1,144 @@
+"""hatool verify's own logic: what it reads from the inventory, how it judges etcd, how it reports."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from hatool.cli import main
+from hatool.inventory.model import Model, from_hostvars
+from hatool.verify.health import Check, EtcdStatus
+from hatool.verify.report import Report
+from hatool.verify.target import Timings, _ssh_options, from_model
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def model(extra: dict[str, object] | None = None, topology: str = "stacked") -> Model:
+    groups = {"control_plane": ["m1", "m2", "m3"], "loadbalancer": ["lb"]}
+    if topology == "external":
+        groups["etcd"] = ["e1", "e2", "e3"]
+    shared = {"etcd_topology": topology, "ansible_user": "ops", **(extra or {})}
+    hosts = [h for g in groups.values() for h in g]
+    groups["all"] = hosts
+    hostvars = {h: {**shared, "ansible_host": f"127.0.9.{i}"} for i, h in enumerate(hosts, 1)}
+    return from_hostvars("inv.yml", groups, hostvars)
+
+
+def test_the_takeover_window_of_the_default_timings() -> None:
+    low, high = Timings(15, 10, 2).takeover_window()
+    assert (low, high) == (13, pytest.approx(23.8))
+
+
+def test_the_window_follows_the_timings() -> None:
+    assert Timings(30, 20, 5).takeover_window() == (25, pytest.approx(52))
+
+
+def test_stacked_members_are_the_masters() -> None:
+    target = from_model(model())
+    assert [n.name for n in target.etcd_members] == ["m1", "m2", "m3"]
+    assert target.etcd_endpoints().split(",")[0] == "https://127.0.9.1:2379"
+    assert [n.name for n in target.loadbalancers] == ["lb"]
+
+
+def test_external_members_are_the_etcd_group() -> None:
+    target = from_model(model(topology="external"))
+    assert [n.name for n in target.etcd_members] == ["e1", "e2", "e3"]
+
+
+def test_per_component_timings_win() -> None:
+    target = from_model(
+        model(
+            {
+                "leader_elect_lease_duration": "20s",
+                "kube_scheduler_leader_elect_retry_period": "1500ms",
+            }
+        )
+    )
+    assert target.timings["kube-controller-manager"] == Timings(20, 10, 2)
+    assert target.timings["kube-scheduler"] == Timings(20, 10, 1.5)
+
+
+def test_the_cluster_folder_is_next_to_the_inventory() -> None:
+    target = from_model(model({"cluster_name": "prod"}))
+    assert target.admin_kubeconfig == Path(".hatool/prod/admin.conf")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            "-o UserKnownHostsFile=/tmp/kh -o StrictHostKeyChecking=yes",
+            {"userknownhostsfile": "/tmp/kh", "stricthostkeychecking": "yes"},
+        ),
+        ("-oStrictHostKeyChecking=no", {"stricthostkeychecking": "no"}),
+        ("-C -o 'ProxyCommand=ssh -W %h:%p bastion'", {"proxycommand": "ssh -W %h:%p bastion"}),
+        ("", {}),
+    ],
+)
+def test_ssh_options_are_read_like_ssh_does(args: str, expected: dict[str, str]) -> None:
+    assert _ssh_options(args) == expected
+
+
+def test_host_keys_are_checked_unless_the_inventory_says_otherwise() -> None:
+    strict = from_model(model()).masters[0]
+    assert strict.strict_host_keys
+    loose = from_model(model({"ansible_ssh_common_args": "-o StrictHostKeyChecking=no"})).masters[0]
+    assert not loose.strict_host_keys
+
+
+def status(leaders: list[int], terms: list[int]) -> EtcdStatus:
+    endpoints = [
+        {"Endpoint": f"https://127.0.9.{i}:2379",
+         "Status": {"header": {"member_id": i}, "leader": leader, "raftTerm": term}}
+        for i, (leader, term) in enumerate(zip(leaders, terms, strict=True), 1)
+    ]  # fmt: skip
+    return EtcdStatus({1: "m1", 2: "m2", 3: "m3"}, endpoints)
+
+
+def test_one_leader_agreed_by_all() -> None:
+    seen = status([2, 2, 2], [4, 4, 4])
+    assert seen.leader_name == "m2"
+    assert seen.terms == {4}
+
+
+def test_members_that_disagree_have_no_leader() -> None:
+    seen = status([2, 3, 2], [4, 5, 4])
+    assert seen.leader_name is None
+    assert seen.terms == {4, 5}
+
+
+def test_the_report_prints_rows_and_says_what_failed(tmp_path: Path) -> None:
+    out = io.StringIO()
+    report = Report(out)
+    report.add(
+        Check("api", "readyz", True, "HTTP 200: ok"), Check("etcd", "one leader", False, "none")
+    )
+    lines = out.getvalue().splitlines()
+    assert lines[0].split() == ["AREA", "CHECK", "SEEN"]
+    assert lines[1].startswith("ok ")
+    assert lines[2].startswith("FAIL")
+    assert report.summary() == "1 of 2 checks hold; failed: etcd: one leader"
+    report.write_json(tmp_path / "r.json", {"cluster": "c"})
+    document = json.loads((tmp_path / "r.json").read_text())
+    assert document["ok"] is False
+    assert [c["name"] for c in document["checks"]] == ["readyz", "one leader"]
+
+
+def test_verify_before_deploy_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text((REPO / "tests/inventories/valid/hosts.yml").read_text())
+    assert main(["verify", str(inventory)]) == 2
+    err = capsys.readouterr().err
+    assert "admin.conf is missing" in err
+    assert "hatool deploy" in err
+
+
+def test_verify_refuses_an_invalid_inventory(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", str(REPO / "tests/inventories/etcd-member-count/hosts.yml")]) == 1
+    assert "etcd-member-count" in capsys.readouterr().out
