@@ -241,25 +241,13 @@ def topology(model: Model, out: _Findings) -> None:
                 )  # fmt: skip
 
 
-def recorded_topology(cluster_dir: Path) -> str | None:
-    """The topology a previous deploy recorded in ``cluster_dir/cluster.json``."""
+def recorded(cluster_dir: Path) -> dict[str, Any]:
+    """What the last deploy recorded in ``cluster_dir/cluster.json`` (empty if nothing)."""
     try:
         data = json.loads((cluster_dir / "cluster.json").read_text())
     except (FileNotFoundError, ValueError):
-        return None
-    value = data.get("etcd_topology")
-    return str(value) if value else None
-
-
-def record_deployed(cluster_dir: Path, model: Model) -> None:
-    """Remember what was deployed, so that a later topology switch is refused."""
-    cluster_dir.mkdir(parents=True, exist_ok=True)
-    data = {
-        "etcd_topology": _topology(model),
-        "etcd_members": etcd_members(model),
-        "cluster_name": model.value("cluster_name"),
-    }
-    (cluster_dir / "cluster.json").write_text(json.dumps(data, indent=2) + "\n")
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def cluster_dir(model: Model, inventory_dir: str | None) -> Path | None:
@@ -268,19 +256,40 @@ def cluster_dir(model: Model, inventory_dir: str | None) -> Path | None:
     return Path(inventory_dir) / ".hatool" / str(model.value("cluster_name"))
 
 
-def topology_switch(model: Model, out: _Findings, deployed_dir: Path | None) -> None:
-    if deployed_dir is None:
-        return
-    before = recorded_topology(deployed_dir)
+def topology_switch(model: Model, out: _Findings, deployed: dict[str, Any], record: Path) -> None:
+    before = deployed.get("etcd_topology")
     now = model.value("etcd_topology")
     if before and now in ("stacked", "external") and before != now:
         out.add(
             "topology-switch", ERROR,
             f"this cluster was deployed with etcd_topology {before}; the inventory now says "
             f"{now}. Switching an existing cluster's topology is not supported: it would "
-            f"start a new, empty etcd. Keep etcd_topology: {before} "
-            f"(record: {deployed_dir / 'cluster.json'})",
+            f"start a new, empty etcd. Keep etcd_topology: {before} (record: {record})",
             variable="etcd_topology",
+        )  # fmt: skip
+
+
+def removed_members(model: Model, out: _Findings, deployed: dict[str, Any], record: Path) -> None:
+    """An etcd member dropped from the inventory still counts in the cluster's quorum."""
+    if deployed.get("etcd_topology") != _topology(model):
+        return  # topology_switch reports it
+    now = set(etcd_members(model))
+    group = "etcd" if _topology(model) == "external" else "control_plane"
+    for host in deployed.get("etcd_members") or []:
+        if host in now:
+            continue
+        how = (
+            f"remove it from the cluster first, with the inventory that still lists it: "
+            f"ansible-playbook -i INVENTORY playbooks/etcd-remove-member.yml -e etcd_member={host}"
+            if group == "etcd"
+            else "with stacked etcd a master is an etcd member, and hatool does not remove "
+            "masters: put it back"
+        )
+        out.add(
+            "etcd-member-removed", ERROR,
+            f"{host} is a member of the cluster's etcd (record: {record}) but is no longer in "
+            f"group {group}: without it the remaining members may lose quorum; {how}",
+            group=group, host=host,
         )  # fmt: skip
 
 
@@ -594,7 +603,11 @@ def check(model: Model, inventory_dir: str | None = None) -> list[Finding]:
     out = _Findings(model)
     for each in RULES:
         each(model, out)
-    topology_switch(model, out, cluster_dir(model, inventory_dir))
+    deployed_dir = cluster_dir(model, inventory_dir)
+    if deployed_dir is not None:
+        deployed, record = recorded(deployed_dir), deployed_dir / "cluster.json"
+        topology_switch(model, out, deployed, record)
+        removed_members(model, out, deployed, record)
     return sorted(out.items, key=lambda f: f.severity != ERROR)
 
 

@@ -12,6 +12,7 @@ import ssl
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from hatool.inventory.durations import parse_duration
 from hatool.verify.api import LeaseReader, get
 from hatool.verify.remote import Remote, Result
 from hatool.verify.target import ETCD_PKI, LEASES, Node, Target
@@ -136,14 +137,20 @@ def etcd(target: Target, remote: Remote) -> list[Check]:
         answers = []
     healthy = sorted(a["endpoint"] for a in answers if a.get("health"))
     expected = len(target.etcd_members)
+    unhealthy = [
+        f"{n.name} ({url})"
+        for n in target.etcd_members
+        if (url := target.etcd_endpoints([n])) not in healthy
+    ]
     checks = [
         Check(
             "etcd",
             "every member healthy",
             health.ok and len(healthy) == expected,
-            f"{len(healthy)} of {expected} healthy: {', '.join(healthy)}"
+            f"{len(healthy)} of {expected} healthy"
+            + (f"; not healthy: {', '.join(unhealthy)}" if unhealthy else "")
             + (f"; {health.stderr.strip()[:300]}" if not health.ok else ""),
-            {"healthy": healthy},
+            {"healthy": healthy, "unhealthy": unhealthy},
         )
     ]
     status = etcd_status(target, remote)
@@ -199,6 +206,62 @@ def unit_states(remote: Remote, node: Node, *units: str) -> dict[str, str]:
     return dict(zip(units, states + ["unreachable"] * (len(units) - len(states)), strict=True))
 
 
+def running_flags(remote: Remote, node: Node, unit: str) -> dict[str, str] | None:
+    """The ``--flag=value`` arguments of the unit's running process (None if it does not run)."""
+    result = remote.run(
+        node,
+        f"pid=$(systemctl show -p MainPID --value {shlex.quote(unit)}); "
+        '[ "$pid" -gt 0 ] && tr "\\0" "\\n" < /proc/$pid/cmdline',
+        sudo=False,
+    )
+    if not result.ok:
+        return None
+    pairs = (line.split("=", 1) for line in result.stdout.splitlines() if line.startswith("--"))
+    return {pair[0]: pair[1] if len(pair) > 1 else "true" for pair in pairs}
+
+
+def election_flags(target: Target, remote: Remote) -> list[Check]:
+    """Every running controller manager and scheduler takes part in the election, as configured."""
+    checks = []
+    for unit in LEASES.values():
+        timings = target.timings[unit]
+        wanted: dict[str, str | float] = {
+            "--leader-elect": "true",
+            "--leader-elect-lease-duration": timings.lease_duration,
+            "--leader-elect-renew-deadline": timings.renew_deadline,
+            "--leader-elect-retry-period": timings.retry_period,
+        }
+        wrong: dict[str, list[str]] = {}
+        for node in target.masters:
+            flags = running_flags(remote, node, unit)
+            if flags is None:
+                continue  # not running: the "active" row reports it
+            for flag, value in wanted.items():
+                seen = flags.get(flag)
+                same = seen == value if isinstance(value, str) else _same_duration(seen, value)
+                if not same:
+                    wrong.setdefault(node.name, []).append(f"{flag}={seen or '(unset)'}")
+        checks.append(
+            Check(
+                "election",
+                f"{unit}: leader election on, with the configured timings",
+                not wrong,
+                "; ".join(f"{host}: {', '.join(bad)}" for host, bad in sorted(wrong.items()))
+                or f"--leader-elect=true, {timings.lease_duration:g}s/{timings.renew_deadline:g}s/"
+                f"{timings.retry_period:g}s on every running {unit}",
+                {"wrong": wrong},
+            )
+        )
+    return checks
+
+
+def _same_duration(seen: str | None, seconds: float) -> bool:
+    try:
+        return seen is not None and abs(parse_duration(seen) - seconds) < 1e-6
+    except ValueError:
+        return False
+
+
 def election(target: Target, remote: Remote, leases: LeaseReader) -> list[Check]:
     """One holder per Lease, on a master whose service runs; every standby running."""
     by_hostname = hostnames(target, remote)
@@ -247,4 +310,9 @@ def election(target: Target, remote: Remote, leases: LeaseReader) -> list[Check]
 def all_checks(
     target: Target, remote: Remote, context: ssl.SSLContext, leases: LeaseReader
 ) -> list[Check]:
-    return [*readyz(target, context), *etcd(target, remote), *election(target, remote, leases)]
+    return [
+        *readyz(target, context),
+        *etcd(target, remote),
+        *election(target, remote, leases),
+        *election_flags(target, remote),
+    ]

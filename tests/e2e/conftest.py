@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hatool.artifacts.cache import artifacts_dir
 from hatool.lab.lab import Lab
@@ -31,10 +32,26 @@ class Deployment:
     lab: Lab
     entrance: str  # "hatool deploy" or "ansible-playbook"
     outputs: list[str] = field(default_factory=list)
+    #: the inventory deployed (default: the lab's own)
+    inventory: Path = field(default=Path())
+
+    def __post_init__(self) -> None:
+        if self.inventory == Path():
+            self.inventory = self.lab.inventory_path
 
     @property
-    def inventory(self) -> Path:
-        return self.lab.inventory_path
+    def groups(self) -> dict[str, dict[str, str]]:
+        """Group -> {host: address}, as the deployed inventory says."""
+        children = yaml.safe_load(self.inventory.read_text())["all"]["children"]
+        return {
+            group: {h: v["ansible_host"] for h, v in (body.get("hosts") or {}).items()}
+            for group, body in children.items()
+        }
+
+    @property
+    def etcd_members(self) -> dict[str, str]:
+        groups = self.groups
+        return groups.get("etcd") or groups["control_plane"]
 
     @property
     def cluster_dir(self) -> Path:
@@ -106,12 +123,40 @@ def etcdctl_on(
     return on_host(inventory, host, command)
 
 
-@pytest.fixture(scope="module", params=["hatool deploy", "ansible-playbook"])
+def without_hosts(inventory: Path, group: str, *hosts: str, name: str) -> Path:
+    """A copy of ``inventory`` (in the same folder, so the cluster's files are shared) without ``hosts``."""
+    data = yaml.safe_load(inventory.read_text())
+    for host in hosts:
+        del data["all"]["children"][group]["hosts"][host]
+    path = inventory.with_name(name)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+#: (topology, entrance). The external ansible-playbook lab has two spare etcd
+#: hosts, left out of the first deploy, for the 3 -> 5 scaling test.
+DEPLOYS = [
+    ("stacked", "hatool deploy"),
+    ("stacked", "ansible-playbook"),
+    ("external", "hatool deploy"),
+    ("external", "ansible-playbook"),
+]
+SPARE_ETCD = ("etcd-4", "etcd-5")
+
+
+@pytest.fixture(scope="module", params=DEPLOYS, ids=[f"{t}-{e.split()[0]}" for t, e in DEPLOYS])
 def deployed(request: pytest.FixtureRequest, lab_state: Path) -> Iterator[Deployment]:
-    """A fresh 3-master, 1-LB lab, deployed once through one of the two entrances."""
-    short = "h" if request.param == "hatool deploy" else "a"
-    name = f"t-{os.getpid()}-e{short}"
-    deployment = Deployment(lab_up(name), request.param)
+    """A fresh lab (3 masters, 1 LB, 3 etcd hosts when external) deployed through one entrance."""
+    topology, entrance = request.param
+    name = f"t-{os.getpid()}-{topology[0]}{entrance[0]}"
+    if topology == "stacked":
+        deployment = Deployment(lab_up(name), entrance)
+    elif entrance == "hatool deploy":
+        deployment = Deployment(lab_up(name, "--topology", "external"), entrance)
+    else:
+        lab = lab_up(name, "--topology", "external", "--etcd", "5")
+        three = without_hosts(lab.inventory_path, "etcd", *SPARE_ETCD, name="hosts-etcd3.yml")
+        deployment = Deployment(lab, entrance, inventory=three)
     first = deployment.run()
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
     yield deployment

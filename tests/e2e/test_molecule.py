@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.lab, pytest.mark.artifacts]
 STEPS = ("destroy", "syntax", "create", "converge", "idempotence", "verify")
 
 
-@pytest.mark.parametrize("scenario", ["default"])
+@pytest.mark.parametrize("scenario", ["default", "external_etcd"])
 def test_scenario_passes(scenario: str, lab_state: Path) -> None:
     env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", PY_COLORS="0", NO_COLOR="1")
     molecule = Path(sys.executable).with_name("molecule")

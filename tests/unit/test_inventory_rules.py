@@ -83,6 +83,11 @@ CASES: dict[str, tuple[str, str, list[str]]] = {
     "artifact-source-version": (
         "artifact-source-version", "error", ["kube_version v1.31.4 is not available from artifact_source mirror"],
     ),
+    "etcd-member-removed": (
+        "etcd-member-removed", "error",
+        ["etcd-4 is a member of the cluster's etcd", "no longer in group etcd",
+         "playbooks/etcd-remove-member.yml -e etcd_member=etcd-4"],
+    ),
     "variable-unknown": (
         "variable-unknown", "error",
         ["leader_elect_lease_duraton is not a variable hatool knows; did you mean leader_elect_lease_duration?"],
@@ -178,6 +183,22 @@ def test_a_topology_switch_is_refused(tmp_path: Path, capsys: pytest.CaptureFixt
         "deployed with etcd_topology external; the inventory now says stacked"
         in findings[0]["message"]
     )
+
+
+def test_a_master_dropped_from_a_stacked_cluster_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inventory = tmp_path / "hosts.yml"
+    shutil.copy(inventory_of("valid"), inventory)
+    record = tmp_path / ".hatool" / "hatool"
+    record.mkdir(parents=True)
+    (record / "cluster.json").write_text(
+        '{"etcd_topology": "stacked", "etcd_members": ["master-1", "master-2", "master-3", "master-4"]}'
+    )
+    code, findings = run_validate(inventory, capsys)
+    assert code == 1
+    assert [(f["rule"], f["host"]) for f in findings] == [("etcd-member-removed", "master-4")]
+    assert "hatool does not remove masters: put it back" in findings[0]["message"]
 
 
 @pytest.mark.parametrize(

@@ -87,9 +87,10 @@ def role_variables(role: str, kube_version: str) -> dict[str, Any]:
     return variables
 
 
-def render(role: str, template: str, kube_version: str) -> str:
+def render(role: str, template: str, kube_version: str, **extra: object) -> str:
     text = trust_as_template((ROLES / role / "templates" / template).read_text())
-    templar = Templar(loader=DataLoader(), variables=role_variables(role, kube_version))
+    variables = {**role_variables(role, kube_version), **extra}
+    templar = Templar(loader=DataLoader(), variables=variables)
     return str(templar.template(text))
 
 
@@ -175,10 +176,29 @@ def test_etcd_requires_client_certificates_on_both_sides() -> None:
     unit = render("etcd", "etcd.service.j2", "v1.20.2")
     assert "--client-cert-auth=true" in unit
     assert "--peer-client-cert-auth=true" in unit
-    assert (
-        "--initial-cluster=master-1=https://127.0.5.1:2380,master-2=https://127.0.5.2:2380,"
-        "master-3=https://127.0.5.3:2380" in unit
-    )
+    assert "EnvironmentFile=-/etc/etcd/etcd.env" in unit
+    assert "--initial-cluster" not in unit  # in the environment file, written once
+
+
+@pytest.mark.parametrize("minor", sorted(SUPPORTED))
+def test_a_new_cluster_bootstraps_from_every_member(minor: str) -> None:
+    env = render(
+        "etcd", "etcd.env.j2", f"{minor}.0",
+        __etcd_env_state="new", __etcd_env_cluster=trust_as_template("{{ __etcd_initial_cluster }}"),
+    )  # fmt: skip
+    settings = dict(line.split("=", 1) for line in env.splitlines() if line.startswith("ETCD_"))
+    assert settings == {
+        "ETCD_INITIAL_CLUSTER_STATE": "new",
+        "ETCD_INITIAL_CLUSTER_TOKEN": "hatool-etcd",
+        "ETCD_INITIAL_CLUSTER": "master-1=https://127.0.5.1:2380,master-2=https://127.0.5.2:2380,"
+        "master-3=https://127.0.5.3:2380",
+    }
+    # Each variable is the environment form of a flag the etcd release has.
+    flags = reference("etcd", SUPPORTED[minor].etcd_minor)
+    for name in settings:
+        flag = "--" + name.removeprefix("ETCD_").lower().replace("_", "-")
+        assert flag in flags
+        assert not flags[flag]
 
 
 def test_every_template_starts_with_the_managed_header() -> None:

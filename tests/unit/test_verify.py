@@ -10,9 +10,10 @@ import pytest
 
 from hatool.cli import main
 from hatool.inventory.model import Model, from_hostvars
-from hatool.verify.health import Check, EtcdStatus
+from hatool.verify.health import Check, EtcdStatus, election_flags
+from hatool.verify.remote import Result
 from hatool.verify.report import Report
-from hatool.verify.target import Timings, _ssh_options, from_model
+from hatool.verify.target import Node, Timings, _ssh_options, from_model
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -109,6 +110,46 @@ def test_members_that_disagree_have_no_leader() -> None:
     seen = status([2, 3, 2], [4, 5, 4])
     assert seen.leader_name is None
     assert seen.terms == {4, 5}
+
+
+class CmdlineRemote:
+    """Answers the command-line probe of election_flags with a fixed argv per host."""
+
+    def __init__(self, argv: dict[str, list[str]]) -> None:
+        self.argv = argv
+
+    def run(self, node: Node, command: str, *, sudo: bool = True) -> Result:
+        assert "/proc/$pid/cmdline" in command
+        assert not sudo
+        lines = self.argv.get(node.name)
+        if lines is None:
+            return Result(node.name, command, 1, "", "")
+        return Result(node.name, command, 0, "\n".join(lines) + "\n", "")
+
+
+GOOD = ["/usr/local/bin/kube-scheduler", "--leader-elect=true", "--leader-elect-lease-duration=15s",
+        "--leader-elect-renew-deadline=10s", "--leader-elect-retry-period=2s", "--v=2"]  # fmt: skip
+
+
+def test_election_flags_of_every_running_component_hold() -> None:
+    remote = CmdlineRemote({"m1": GOOD, "m2": GOOD, "m3": GOOD})
+    checks = election_flags(from_model(model()), remote)  # type: ignore[arg-type]
+    assert [c.ok for c in checks] == [True, True]
+    assert "15s/10s/2s" in checks[1].detail
+
+
+def test_a_master_with_election_off_or_other_timings_is_named() -> None:
+    off = [f.replace("=true", "=false") for f in GOOD]
+    slow = [f.replace("duration=15s", "duration=30s") for f in GOOD]
+    remote = CmdlineRemote({"m1": GOOD, "m2": off, "m3": slow})
+    scheduler = election_flags(from_model(model()), remote)[1]  # type: ignore[arg-type]
+    assert not scheduler.ok
+    assert scheduler.detail == ("m2: --leader-elect=false; m3: --leader-elect-lease-duration=30s")
+
+
+def test_a_stopped_component_is_left_to_the_active_row() -> None:
+    remote = CmdlineRemote({"m1": GOOD, "m3": GOOD})
+    assert all(c.ok for c in election_flags(from_model(model()), remote))  # type: ignore[arg-type]
 
 
 def test_the_report_prints_rows_and_says_what_failed(tmp_path: Path) -> None:

@@ -5,15 +5,20 @@ from __future__ import annotations
 import os
 
 import pytest
+from testinfra.utils.ansible_runner import AnsibleRunner
 
 testinfra_hosts = ["control_plane"]
 
-ETCD_ON_MASTERS = os.environ.get("HATOOL_ETCD_TOPOLOGY", "stacked") == "stacked"
 CONTROL_PLANE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
 
 
 def address(host):
     return host.ansible.get_variables()["ansible_host"]
+
+
+def stacked(host):
+    """Whether this scenario's inventory puts the etcd members on the masters."""
+    return host.ansible.get_variables()["etcd_topology"] == "stacked"
 
 
 @pytest.mark.parametrize("unit", CONTROL_PLANE)
@@ -24,9 +29,36 @@ def test_control_plane_services_run_and_start_at_boot(host, unit):
 
 
 def test_etcd_only_where_the_topology_puts_it(host):
-    assert host.service("etcd").is_running is ETCD_ON_MASTERS
-    assert host.file("/var/lib/etcd").exists is ETCD_ON_MASTERS
-    assert host.file("/usr/local/bin/etcd").exists is ETCD_ON_MASTERS
+    on_masters = stacked(host)
+    assert host.service("etcd").is_running is on_masters
+    assert host.file("/var/lib/etcd").exists is on_masters
+    assert host.file("/usr/local/bin/etcd").exists is on_masters
+
+
+def etcd_member_addresses(host):
+    groups = host.ansible.get_variables()["groups"]
+    members = groups["control_plane"] if stacked(host) else groups["etcd"]
+    runner = AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"])
+    return {runner.get_variables(m)["ansible_host"] for m in members}
+
+
+def test_api_server_uses_and_reaches_every_etcd_member(host):
+    expected = etcd_member_addresses(host)
+    assert len(expected) >= 3
+    pid = host.check_output("systemctl show -p MainPID --value kube-apiserver")
+    flags = host.file(f"/proc/{pid}/cmdline").content_string.split("\0")
+    (servers,) = [f.split("=", 1)[1] for f in flags if f.startswith("--etcd-servers=")]
+    assert {
+        url.removeprefix("https://").rsplit(":", 1)[0] for url in servers.split(",")
+    } == expected
+    with host.sudo():
+        sockets = host.check_output("ss -Htnp state established '( dport = :2379 )'")
+    peers = {
+        line.split()[3].rsplit(":", 1)[0]
+        for line in sockets.splitlines()
+        if "kube-apiserver" in line
+    }
+    assert expected <= peers
 
 
 def test_api_server_listens_on_the_host_address(host):
@@ -42,7 +74,7 @@ def test_leader_elected_components_listen_on_loopback_only(host, component, port
 
 
 def test_etcd_listens_for_clients_and_peers_and_keeps_its_data_private(host):
-    if not ETCD_ON_MASTERS:
+    if not stacked(host):
         pytest.skip("external etcd: no member on the masters")
     assert host.socket(f"tcp://{address(host)}:2379").is_listening
     assert host.socket(f"tcp://{address(host)}:2380").is_listening
