@@ -33,7 +33,7 @@ def test_scenario_passes(scenario: str, lab_state: Path) -> None:
     assert verified is not None
     assert int(verified.group(1)) >= 30
     assert (
-        "molecule-" + scenario
+        "molecule-" + scenario.replace("_", "-")
         not in subprocess.run(
             ["docker", "ps", "-a", "--format", "{{.Names}}"],
             capture_output=True,
