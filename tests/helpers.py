@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 from hatool.cli import main
-from hatool.lab.lab import Lab
+from hatool.lab.plan import Lab
 from hatool.paths import PROJECT_ROOT
 
 

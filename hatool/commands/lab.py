@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from hatool.lab import lab as labmod
+from hatool.lab import lifecycle
 from hatool.lab.image import ensure_image
+from hatool.lab.plan import TOPOLOGIES, Lab
 from hatool.progress import Progress
 
 
@@ -18,7 +19,7 @@ def _table(rows: list[dict[str, str]], columns: list[str]) -> str:
 
 
 def _up(args: argparse.Namespace) -> int:
-    lab = labmod.up(
+    lab = lifecycle.up(
         args.name,
         topology=args.topology,
         masters=args.masters,
@@ -26,13 +27,13 @@ def _up(args: argparse.Namespace) -> int:
         lbs=args.lbs,
         progress=Progress(),
     )
-    print(_table(labmod.status(lab), ["host", "groups", "address", "state"]))
+    print(_table(lifecycle.status(lab), ["host", "groups", "address", "state"]))
     print(f"\nlab {lab.name} is up; its Ansible inventory: {lab.inventory_path}")
     return 0
 
 
 def _down(args: argparse.Namespace) -> int:
-    removed = labmod.down(args.name, Progress())
+    removed = lifecycle.down(args.name, Progress())
     if removed:
         print(f"lab {args.name} removed: {', '.join(removed)}")
     else:
@@ -41,8 +42,8 @@ def _down(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    lab = labmod.Lab.load(args.name)
-    rows = labmod.status(lab)
+    lab = Lab.load(args.name)
+    rows = lifecycle.status(lab)
     if args.json:
         print(json.dumps({"lab": lab.name, "topology": lab.topology, "hosts": rows}, indent=2))
     else:
@@ -53,7 +54,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    for name in labmod.list_labs():
+    for name in lifecycle.list_labs():
         print(name)
     return 0
 
@@ -64,7 +65,7 @@ def _image(args: argparse.Namespace) -> int:
 
 
 def _inventory(args: argparse.Namespace) -> int:
-    print(labmod.Lab.load(args.name).inventory_path)
+    print(Lab.load(args.name).inventory_path)
     return 0
 
 
@@ -78,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         return sub
 
     up = named("up", "create the lab (or start it again) and write its inventory")
-    up.add_argument("--topology", choices=labmod.TOPOLOGIES, default="stacked")
+    up.add_argument("--topology", choices=TOPOLOGIES, default="stacked")
     up.add_argument("--masters", type=int, default=3, help="control-plane hosts (default 3)")
     up.add_argument("--etcd", type=int, default=None, help="etcd hosts, external only (default 3)")
     up.add_argument("--lbs", type=int, default=1, help="load balancers (default 1)")

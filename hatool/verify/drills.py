@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hatool.lab.lab import Lab, labs_dir
+from hatool.lab.plan import Lab, labs_dir
 from hatool.progress import Progress
 from hatool.verify import health
 from hatool.verify.api import Lease, LeaseReader, get

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from hatool.artifacts.cache import artifacts_dir
-from hatool.lab.lab import Lab
+from hatool.lab.plan import Lab
 from hatool.paths import PROJECT_ROOT
 from hatool.versions import OFFLINE_KUBE_VERSION
 from tests.helpers import ansible, lab_down, lab_up

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from hatool.cli import main
-from hatool.lab.lab import Lab
+from hatool.lab.plan import Lab
 from tests.e2e.conftest import Deployment, host_outputs, kubectl, on_host
 from tests.helpers import lab_down, lab_up
 
@@ -88,7 +88,7 @@ def test_the_cluster_is_whole_after_the_drills(drilled: tuple[Lab, dict]) -> Non
     after = rows(report, "after the drills")
     assert len(after) == 16
     assert all(c["ok"] for c in after)
-    assert all(h.connected() and h.state() == "running" for h in lab.hosts)
+    assert all(h.connected() and h.state() == "running" for h in lab.controls())
 
 
 # -- verify catches a cluster broken on purpose, naming the host and the cause ----------

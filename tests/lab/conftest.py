@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hatool.lab.lab import Lab
+from hatool.lab.plan import Lab
 from tests.helpers import lab_down, lab_up
 
 

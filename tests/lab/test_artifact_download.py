@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hatool.artifacts import cache
-from hatool.lab.lab import Lab
+from hatool.lab.plan import Lab
 from hatool.versions import OFFLINE_KUBE_VERSION
 
 pytestmark = [pytest.mark.lab, pytest.mark.artifacts]

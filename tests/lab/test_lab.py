@@ -10,7 +10,8 @@ import time
 import pytest
 
 from hatool.cli import main
-from hatool.lab.lab import Lab, LabHost
+from hatool.lab.hosts import LabHostControl
+from hatool.lab.plan import Lab, Shape
 from tests.helpers import ansible, lab_down, lab_up, ssh_answers
 
 pytestmark = pytest.mark.lab
@@ -34,7 +35,7 @@ def test_systemd_is_running_on_every_host(stacked_lab: Lab) -> None:
 
 def test_hosts_run_as_themselves_with_their_own_host_keys(stacked_lab: Lab) -> None:
     keys = set()
-    for host in stacked_lab.hosts:
+    for host in stacked_lab.controls():
         assert host.exec(["hostname"]).stdout.strip() == host.name
         keys.add(host.exec(["cat", "/etc/ssh/ssh_host_ed25519_key.pub"]).stdout.split()[1])
     assert len(keys) == len(stacked_lab.hosts)
@@ -45,7 +46,7 @@ def test_hosts_have_none_of_the_components_hatool_installs(stacked_lab: Lab) -> 
         "for c in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd etcdctl "
         "nginx; do command -v $c; done; ls /usr/local/bin; dpkg -l | grep -E 'nginx|etcd|kube'"
     )
-    for host in stacked_lab.hosts:
+    for host in stacked_lab.controls():
         done = host.exec(["bash", "-c", probe], check=False)
         assert done.stdout.strip() == "", f"{host.name} already has: {done.stdout}"
 
@@ -64,9 +65,9 @@ def test_key_is_private_and_status_lists_every_host(
 def test_up_again_is_a_no_op_and_a_new_shape_is_refused(
     stacked_lab: Lab, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    ids = [h.exec(["cat", "/etc/machine-id"]).stdout for h in stacked_lab.hosts]
+    ids = [h.exec(["cat", "/etc/machine-id"]).stdout for h in stacked_lab.controls()]
     assert main(["lab", "up", "--name", stacked_lab.name]) == 0
-    assert [h.exec(["cat", "/etc/machine-id"]).stdout for h in stacked_lab.hosts] == ids
+    assert [h.exec(["cat", "/etc/machine-id"]).stdout for h in stacked_lab.controls()] == ids
     capsys.readouterr()
     assert main(["lab", "up", "--name", stacked_lab.name, "--masters", "5"]) == 2
     assert f"hatool lab down --name {stacked_lab.name}" in capsys.readouterr().err
@@ -82,7 +83,7 @@ def _wait(predicate: object, want: bool, seconds: float = 30) -> bool:
 
 
 def test_host_controls_change_reachability(stacked_lab: Lab) -> None:
-    host: LabHost = stacked_lab.host("master-3")
+    host: LabHostControl = stacked_lab.host("master-3")
     assert ssh_answers(host.address)
 
     host.stop()
@@ -119,7 +120,7 @@ def test_external_lab_beside_stacked_and_down_leaves_nothing(stacked_lab: Lab) -
     name = f"t-{os.getpid()}-x"
     lab = lab_up(name, "--topology", "external")
     try:
-        assert lab.shape() == ("external", 3, 3, 1)
+        assert lab.shape() == Shape("external", 3, 3, 1)
         assert lab.subnet != stacked_lab.subnet
         done = ansible(lab.inventory_path, "etcd", "-m", "ansible.builtin.ping")
         assert done.returncode == 0, done.stdout + done.stderr

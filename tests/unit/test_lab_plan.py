@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 from pathlib import Path
 
 import pytest
 
 from hatool.errors import HatoolError
 from hatool.lab import image
-from hatool.lab.lab import Lab, check_name, choose_subnet
+from hatool.lab.plan import Lab, Shape, check_name, choose_subnet
 
 
 def test_stacked_plan_has_masters_then_load_balancers_from_dot_11() -> None:
@@ -29,7 +30,55 @@ def test_external_plan_puts_etcd_hosts_between_masters_and_load_balancers() -> N
     assert [h.name for h in lab.group("etcd")] == ["etcd-1", "etcd-2", "etcd-3"]
     assert [h.address for h in lab.group("etcd")] == ["10.213.0.14", "10.213.0.15", "10.213.0.16"]
     assert [h.name for h in lab.group("loadbalancer")] == ["lb-1", "lb-2"]
-    assert lab.shape() == ("external", 3, 3, 2)
+    assert lab.shape() == Shape("external", 3, 3, 2)
+
+
+def test_shape_describes_a_lab_in_the_words_of_the_refusal_message() -> None:
+    lab = Lab.plan("x", "external", masters=3, etcd=5, lbs=1, subnet="10.213.0.0/24")
+    assert lab.shape().describe() == "external with 3 masters, 5 etcd hosts and 1 load balancers"
+    moved = Lab.plan("x", "external", masters=3, etcd=5, lbs=1, subnet="10.213.7.0/24")
+    stacked = Lab.plan("x", "stacked", masters=3, etcd=0, lbs=1, subnet="10.213.0.0/24")
+    assert moved.shape() == lab.shape() != stacked.shape()
+
+
+def test_state_json_keeps_the_plan_and_loads_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HATOOL_STATE", str(tmp_path))
+    lab = Lab.plan("keep", "stacked", masters=1, etcd=0, lbs=1, subnet="10.213.5.0/24")
+    lab.image = "hatool-host:abc"
+    lab.save()
+    saved = json.loads((tmp_path / "labs" / "keep" / "state.json").read_text())
+    assert saved == {
+        "name": "keep",
+        "topology": "stacked",
+        "subnet": "10.213.5.0/24",
+        "gateway": "10.213.5.1",
+        "image": "hatool-host:abc",
+        "hosts": [
+            {
+                "lab": "keep",
+                "name": "master-1",
+                "groups": ["control_plane"],
+                "address": "10.213.5.11",
+            },
+            {"lab": "keep", "name": "lb-1", "groups": ["loadbalancer"], "address": "10.213.5.12"},
+        ],
+    }
+    assert Lab.load("keep") == lab
+    with pytest.raises(HatoolError, match="hatool lab up --name gone"):
+        Lab.load("gone")
+
+
+def test_host_controls_name_the_container_network_and_address() -> None:
+    lab = Lab.plan("ctl", "stacked", masters=2, etcd=0, lbs=1, subnet="10.213.6.0/24")
+    host = lab.host("master-2")
+    assert (host.name, host.address, host.container, host.network) == (
+        "master-2", "10.213.6.12", "hatool-ctl-master-2", "hatool-ctl",
+    )  # fmt: skip
+    assert [c.name for c in lab.controls()] == ["master-1", "master-2", "lb-1"]
+    with pytest.raises(HatoolError, match="has no host 'etcd-1'; it has master-1, master-2, lb-1"):
+        lab.host("etcd-1")
 
 
 def test_inventory_has_groups_connection_and_cluster_variables() -> None:
