@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from hatool.pki import _write
+from hatool.pki.store import write_atomically
 
 
 def _b64(data: bytes) -> str:
@@ -56,5 +56,5 @@ def ensure(
     if path.is_file() and path.read_bytes() == data:
         return False
     if not check:
-        _write(path, data, 0o600)
+        write_atomically(path, data, 0o600)
     return True

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
+import yaml
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from hatool.pki import Host, Spec, cluster_spec, ensure, kubeconfig
+from hatool.errors import HatoolError
+from hatool.pki import CAS, Host, Spec, cluster_spec, describe, ensure, inventory_of, kubeconfig
+from hatool.pki.store import write_atomically
 
 MASTERS = [Host(f"master-{i}", f"127.0.6.{i}") for i in (1, 2, 3)]
 LBS = [Host("lb-1", "127.0.6.10")]
@@ -32,6 +36,12 @@ def sans(certificate: x509.Certificate) -> set[str]:
     return {str(v) for v in ext.get_values_for_type(x509.IPAddress)} | set(
         ext.get_values_for_type(x509.DNSName)
     )
+
+
+def pairs_with_its_key(pki: Path, stem: str) -> bool:
+    key = serialization.load_pem_private_key((pki / f"{stem}.key").read_bytes(), password=None)
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return cert(pki, stem).public_key().public_bytes(*spki) == key.public_key().public_bytes(*spki)
 
 
 def snapshot(pki: Path) -> dict[str, tuple[bytes, int]]:
@@ -117,16 +127,23 @@ def test_a_new_master_remakes_only_the_certificates_that_name_it(pki: Path) -> N
     after = snapshot(pki)
     assert after["apiserver.key"] == before["apiserver.key"]  # the key is kept
     assert after["apiserver.crt"] != before["apiserver.crt"]
+    assert pairs_with_its_key(pki, "apiserver")
     assert "master-4" in sans(cert(pki, "apiserver"))
 
 
-def test_a_certificate_about_to_expire_is_renewed(pki: Path) -> None:
+def test_a_certificate_about_to_expire_is_renewed_with_its_key(pki: Path) -> None:
     spec = stacked()
     spec.renew_before_days = 400  # every 1-year leaf is now "about to expire"
+    before, old = snapshot(pki), cert(pki, "admin")
     changed = ensure(pki, spec)
     assert "admin.crt" in changed
+    assert "admin.key" not in changed
     assert "ca.crt" not in changed
-    assert cert(pki, "admin").not_valid_after_utc > dt.datetime.now(dt.UTC) + dt.timedelta(days=300)
+    renewed = cert(pki, "admin")
+    assert renewed.serial_number != old.serial_number
+    renewed.verify_directly_issued_by(cert(pki, "ca"))
+    assert snapshot(pki)["admin.key"] == before["admin.key"]
+    assert pairs_with_its_key(pki, "admin")
 
 
 def test_a_lost_ca_is_remade_with_everything_it_signed(pki: Path) -> None:
@@ -145,6 +162,16 @@ def test_check_mode_reports_and_writes_nothing(tmp_path: Path) -> None:
     assert not root.exists()
 
 
+def test_check_mode_on_an_existing_folder_reports_what_a_real_run_changes(pki: Path) -> None:
+    bigger = stacked([*MASTERS, Host("master-4", "127.0.6.4")])
+    (pki / "scheduler.crt").unlink()
+    before = snapshot(pki)
+    would_change = ensure(pki, bigger, check=True)
+    assert snapshot(pki) == before
+    assert sorted(would_change) == sorted(ensure(pki, bigger))
+    assert "scheduler.crt" in would_change
+
+
 def test_kubeconfig_is_private_and_rewritten_only_on_change(pki: Path, tmp_path: Path) -> None:
     path = tmp_path / "admin.conf"
     opts = {"cluster": "c", "server": "https://127.0.6.10:6443", "user": "u", "stem": "admin"}
@@ -153,6 +180,76 @@ def test_kubeconfig_is_private_and_rewritten_only_on_change(pki: Path, tmp_path:
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert not kubeconfig.ensure(path, pki, check=False, **opts)
     assert path.stat().st_mtime_ns == mtime
+    assert kubeconfig.ensure(path, pki, check=True, **{**opts, "server": "https://x:6443"})
+    assert path.stat().st_mtime_ns == mtime  # check mode: reported, not written
     assert kubeconfig.ensure(path, pki, check=False, **{**opts, "server": "https://x:6443"})
-    assert "https://x:6443" in path.read_text()
-    assert os.access(path, os.R_OK)
+    config = yaml.safe_load(path.read_text())
+    assert config["clusters"][0]["cluster"]["server"] == "https://x:6443"
+    user = config["users"][0]["user"]
+    assert base64.b64decode(user["client-certificate-data"]) == (pki / "admin.crt").read_bytes()
+    assert base64.b64decode(user["client-key-data"]) == (pki / "admin.key").read_bytes()
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["admin.conf", "pki"]  # no temporary left
+
+
+def test_a_rewritten_file_takes_the_new_mode_even_over_a_stale_temporary(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "secret.key"
+    path.parent.mkdir()
+    path.write_bytes(b"old")
+    path.chmod(0o644)
+    stale = path.with_name(".secret.key.tmp")  # left by an interrupted run, too open
+    stale.write_bytes(b"stale")
+    stale.chmod(0o666)
+    write_atomically(path, b"new", 0o600)
+    assert path.read_bytes() == b"new"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert not stale.exists()
+    write_atomically(tmp_path / "made" / "deep" / "x.crt", b"c", 0o644)
+    assert oct((tmp_path / "made" / "deep").stat().st_mode & 0o777) == "0o700"
+    assert oct((tmp_path / "made" / "deep" / "x.crt").stat().st_mode & 0o777) == "0o644"
+
+
+def test_describe_says_what_one_certificate_holds(pki: Path) -> None:
+    leaf = cert(pki, "apiserver")
+    ten_days_before = leaf.not_valid_after_utc - dt.timedelta(days=10, hours=1)
+    info = describe(pki / "apiserver.crt", now=ten_days_before)
+    assert info.path == pki / "apiserver.crt"
+    assert info.subject == "CN=kube-apiserver"
+    assert info.issuer == "CN=kubernetes-ca"
+    assert info.sans == next(c.sans for c in stacked().certs if c.stem == "apiserver")
+    assert info.serial == leaf.serial_number
+    assert info.not_after == leaf.not_valid_after_utc
+    assert info.days_left == 10
+
+
+def test_describe_counts_days_left_from_now_and_below_zero_once_expired(pki: Path) -> None:
+    info = describe(pki / "admin.crt")
+    assert info.subject == "CN=kubernetes-admin,O=system:masters"
+    assert info.sans == ()
+    assert info.days_left == 364  # a fresh leaf lives 365 days, less the moments since
+    expired = describe(pki / "admin.crt", now=info.not_after + dt.timedelta(hours=1))
+    assert expired.days_left == -1
+
+
+def test_describe_names_the_file_it_cannot_read(tmp_path: Path) -> None:
+    with pytest.raises(HatoolError, match=r"missing\.crt: no such certificate file"):
+        describe(tmp_path / "missing.crt")
+    (tmp_path / "junk.crt").write_text("not a certificate")
+    with pytest.raises(HatoolError, match=r"junk\.crt: not a PEM certificate"):
+        describe(tmp_path / "junk.crt")
+
+
+def test_inventory_lists_every_certificate_in_the_folder_and_no_key(pki: Path) -> None:
+    inventory = inventory_of(pki)
+    stems = [i.path.relative_to(pki).with_suffix("").as_posix() for i in inventory]
+    assert sorted(stems) == sorted([*CAS, *(c.stem for c in stacked().certs)])
+    assert [i.path for i in inventory] == sorted(i.path for i in inventory)
+    by_stem = dict(zip(stems, inventory, strict=True))
+    assert by_stem["etcd/ca"].subject == by_stem["etcd/ca"].issuer == "CN=etcd-ca"
+    assert by_stem["etcd/master-2-peer"].issuer == "CN=etcd-ca"
+    assert by_stem["front-proxy-client"].issuer == "CN=front-proxy-ca"
+
+
+def test_inventory_of_a_missing_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(HatoolError, match="no such PKI folder"):
+        inventory_of(tmp_path / "pki")

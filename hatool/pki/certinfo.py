@@ -1,0 +1,56 @@
+"""What the certificates on disk say: subject, names, issuer, serial and expiry, read only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+
+from hatool.errors import HatoolError
+from hatool.pki.certs import sans_of
+
+
+@dataclass(frozen=True)
+class CertInfo:
+    """One certificate file, as the certificate lifecycle needs to see it.
+
+    ``subject`` and ``issuer`` are RFC 4514 strings (``CN=kubernetes-admin,O=system:masters``);
+    ``days_left`` is whole days until ``not_after``, negative once it has passed.
+    """
+
+    path: Path
+    subject: str
+    sans: tuple[str, ...]
+    not_after: dt.datetime
+    days_left: int
+    serial: int
+    issuer: str
+
+
+def describe(path: Path, *, now: dt.datetime | None = None) -> CertInfo:
+    """What the PEM certificate in ``path`` says; ``days_left`` is counted from ``now`` (UTC)."""
+    try:
+        cert = x509.load_pem_x509_certificate(path.read_bytes())
+    except FileNotFoundError:
+        raise HatoolError(f"{path}: no such certificate file") from None
+    except ValueError as exc:
+        raise HatoolError(f"{path}: not a PEM certificate ({exc})") from None
+    not_after = cert.not_valid_after_utc
+    return CertInfo(
+        path=path,
+        subject=cert.subject.rfc4514_string(),
+        sans=sans_of(cert),
+        not_after=not_after,
+        days_left=(not_after - (now or dt.datetime.now(dt.UTC))).days,
+        serial=cert.serial_number,
+        issuer=cert.issuer.rfc4514_string(),
+    )
+
+
+def inventory_of(root: Path, *, now: dt.datetime | None = None) -> list[CertInfo]:
+    """Every ``*.crt`` under the PKI folder ``root``, sorted by path."""
+    if not root.is_dir():
+        raise HatoolError(f"{root}: no such PKI folder")
+    return [describe(p, now=now) for p in sorted(root.rglob("*.crt"))]
