@@ -8,11 +8,20 @@ from pathlib import Path
 from hatool.errors import EXIT_CHECK_FAILED
 from hatool.inventory.report import format_text, validate_path
 from hatool.inventory.rules import errors
-from hatool.verify import drills, health
+from hatool.lab.faults import for_inventory
+from hatool.progress import Progress
+from hatool.verify import checks, drills
 from hatool.verify.api import LeaseReader, tls_context
+from hatool.verify.faults import Faults, SystemdFaults
 from hatool.verify.remote import Remote
 from hatool.verify.report import Report
 from hatool.verify.target import from_model
+
+
+def choose_faults(inventory: str, remote: Remote, progress: Progress) -> Faults:
+    """How the drills take a master away: a lab's network if this is a lab, else its services."""
+    lab = for_inventory(inventory)
+    return lab if lab is not None else SystemdFaults(remote, progress)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -26,9 +35,13 @@ def _run(args: argparse.Namespace) -> int:
     with Remote() as remote:
         context = tls_context(target.pki)
         leases = LeaseReader(target.admin_kubeconfig)
-        report.add(*health.all_checks(target, remote, context, leases))
+        report.add(*checks.all_checks(target, remote, context, leases))
         if args.drills:
-            drills.run_all(target, remote, context, leases, report)
+            progress = Progress()
+            faults = choose_faults(target.inventory, remote, progress)
+            drills.run_all(
+                target, remote, context, leases, report, faults=faults, progress=progress
+            )
     print(report.summary())
     if args.json:
         report.write_json(

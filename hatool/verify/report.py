@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from hatool.verify.health import Check
+from hatool.verify.checks import Check
 
 WIDTHS = (4, 9, 52)
 

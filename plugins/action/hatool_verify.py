@@ -6,6 +6,7 @@ API through every load balancer and directly, etcd, and leader election.
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,10 @@ except ImportError:  # hatool is not pip-installed: use the checkout this plugin
 
 from hatool.errors import HatoolError
 from hatool.inventory.load import from_task_vars
-from hatool.verify import health
 from hatool.verify.api import LeaseReader, tls_context
+from hatool.verify.checks import Check, all_checks
 from hatool.verify.remote import Remote
+from hatool.verify.report import Report
 from hatool.verify.target import from_model
 
 DOCUMENTATION = r"""
@@ -35,6 +37,11 @@ options: {}
 """
 
 display = Display()
+
+
+def row(check: Check) -> str:
+    """One check as the playbook prints it: ``ok    api       name: detail``."""
+    return f"{'ok  ' if check.ok else 'FAIL'}  {check.area:<9} {check.name}: {check.detail}"
 
 
 class ActionModule(ActionBase):  # type: ignore[misc]
@@ -55,18 +62,17 @@ class ActionModule(ActionBase):  # type: ignore[misc]
             target.check_files()
         except HatoolError as exc:
             return {**result, "failed": True, "msg": str(exc)}
+        # The report's own table is not printed: Ansible's display shows the rows.
+        report = Report(io.StringIO())
         with Remote() as remote:
-            checks = health.all_checks(
-                target, remote, tls_context(target.pki), LeaseReader(target.admin_kubeconfig)
+            report.add(
+                *all_checks(
+                    target, remote, tls_context(target.pki), LeaseReader(target.admin_kubeconfig)
+                )
             )
-        for check in checks:
-            display.display(
-                f"{'ok  ' if check.ok else 'FAIL'}  {check.area:<9} {check.name}: {check.detail}"
-            )
-        failed = [c for c in checks if not c.ok]
-        result["msg"] = f"{len(checks) - len(failed)} of {len(checks)} checks hold" + (
-            "; failed: " + "; ".join(f"{c.area}: {c.name}" for c in failed) if failed else ""
-        )
-        if failed:
+        for check in report.checks:
+            display.display(row(check))
+        result["msg"] = report.summary()
+        if report.failed:
             result["failed"] = True
         return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 from pathlib import Path
@@ -10,7 +11,9 @@ import pytest
 
 from hatool.cli import main
 from hatool.inventory.model import Model, from_hostvars
-from hatool.verify.health import Check, EtcdStatus, election_flags
+from hatool.verify.checks import Check, election_flags
+from hatool.verify.drills import Drills
+from hatool.verify.probes import EtcdStatus, on_first_answering_member
 from hatool.verify.remote import Result
 from hatool.verify.report import Report
 from hatool.verify.target import Node, Timings, _ssh_options, from_model
@@ -183,3 +186,64 @@ def test_verify_before_deploy_says_what_to_do(
 def test_verify_refuses_an_invalid_inventory(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", str(REPO / "tests/inventories/etcd-member-count/hosts.yml")]) == 1
     assert "etcd-member-count" in capsys.readouterr().out
+
+
+class SshRemote:
+    """Records which member each command ran on; hosts in ``down`` do not answer SSH."""
+
+    def __init__(self, down: set[str]) -> None:
+        self.down = down
+        self.tried: list[str] = []
+
+    def run(self, node: Node, command: str, *, sudo: bool = True) -> Result:
+        self.tried.append(node.name)
+        if node.name in self.down:
+            return Result(node.name, command, 255, "", "ssh: timed out")
+        return Result(node.name, command, 0, "answer", "")
+
+
+def test_the_first_member_that_answers_runs_the_command() -> None:
+    remote = SshRemote(down={"m1"})
+    result = on_first_answering_member(from_model(model()), remote, "true")  # type: ignore[arg-type]
+    assert (result.host, remote.tried) == ("m2", ["m1", "m2"])
+
+
+def test_members_to_try_last_are_tried_after_the_others() -> None:
+    remote = SshRemote(down={"m2"})
+    target = from_model(model())
+    result = on_first_answering_member(target, remote, "true", try_last={"m1"})  # type: ignore[arg-type]
+    assert (result.host, remote.tried) == ("m3", ["m2", "m3"])
+    remote = SshRemote(down={"m2", "m3"})
+    result = on_first_answering_member(target, remote, "true", try_last={"m1"})  # type: ignore[arg-type]
+    assert (result.host, remote.tried) == ("m1", ["m2", "m3", "m1"])
+
+
+def test_when_no_member_answers_the_last_failure_is_returned() -> None:
+    remote = SshRemote(down={"m1", "m2", "m3"})
+    result = on_first_answering_member(from_model(model()), remote, "true")  # type: ignore[arg-type]
+    assert (result.host, result.exit_code) == ("m3", 255)
+
+
+def test_clients_enter_through_the_first_load_balancer() -> None:
+    groups = {"control_plane": ["m1", "m2", "m3"], "loadbalancer": ["lb1", "lb2"]}
+    hostvars = {h: {"etcd_topology": "stacked"} for g in groups.values() for h in g}
+    target = from_model(from_hostvars("inv.yml", {**groups, "all": list(hostvars)}, hostvars))
+    drills = Drills(target, None, None, None, Report(io.StringIO()), None)  # type: ignore[arg-type]
+    assert drills.client_entry() == target.loadbalancers[0]
+    assert drills.client_entry().name == "lb1"
+
+
+def test_the_playbook_prints_rows_in_its_own_columns() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "hatool_verify_action", REPO / "plugins/action/hatool_verify.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    plugin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+    assert plugin.row(Check("api", "/readyz direct m1", True, "HTTP 200: ok")) == (
+        "ok    api       /readyz direct m1: HTTP 200: ok"
+    )
+    assert plugin.row(Check("election", "kube-scheduler: x", False, "m2: stopped")) == (
+        "FAIL  election  kube-scheduler: x: m2: stopped"
+    )

@@ -1,23 +1,31 @@
 """Health checks of a deployed control plane: the API, etcd and leader election.
 
 Each check is one row: what was looked at, whether it holds, and what was
-seen. ``hatool verify`` prints them; the end-to-end tests assert on them.
+seen. The looking is done by :mod:`hatool.verify.probes`; here the answers
+are judged. ``hatool verify`` prints the rows; the end-to-end tests assert on them.
 """
 
 from __future__ import annotations
 
 import json
-import shlex
 import ssl
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from hatool.inventory.durations import parse_duration
-from hatool.verify.api import LeaseReader, get
-from hatool.verify.remote import Remote, Result
-from hatool.verify.target import ETCD_PKI, LEASES, Node, Target
-
-HTTP_OK = 200
+from hatool.verify.api import LeaseReader
+from hatool.verify.probes import (
+    etcd_status,
+    etcdctl,
+    get_readyz,
+    hostnames,
+    is_ready,
+    on_first_answering_member,
+    running_flags,
+    unit_states,
+)
+from hatool.verify.remote import Remote
+from hatool.verify.target import LEASES, Target
 
 
 @dataclass
@@ -43,12 +51,12 @@ def readyz(target: Target, context: ssl.SSLContext) -> list[Check]:
     endpoints = [("via load balancer", n, target.loadbalancer_port) for n in target.loadbalancers]
     endpoints += [("direct", n, target.apiserver_port) for n in target.masters]
     for how, node, port in endpoints:
-        status, body = get(context, node.address, port, "/readyz")
+        status, body = get_readyz(context, node, port)
         checks.append(
             Check(
                 area="api",
                 name=f"/readyz {how} {node.name} ({node.address}:{port})",
-                ok=status == HTTP_OK and body == "ok",
+                ok=is_ready(status, body),
                 detail=f"HTTP {status}: {body[:200]}" if status else body,
                 data={"host": node.name, "port": port, "status": status},
             )
@@ -59,76 +67,9 @@ def readyz(target: Target, context: ssl.SSLContext) -> list[Check]:
 # -- etcd --------------------------------------------------------------------------------
 
 
-def etcdctl(target: Target, *args: str, members: list[Node] | None = None) -> str:
-    """An etcdctl command line for an etcd member, with the health-check client certificate.
-
-    ``members``: talk only to these (default: every member of the inventory).
-    """
-    argv = [
-        "env", "ETCDCTL_API=3", "/usr/local/bin/etcdctl",
-        f"--endpoints={target.etcd_endpoints(members)}",
-        f"--cacert={ETCD_PKI}/ca.crt",
-        f"--cert={ETCD_PKI}/healthcheck-client.crt",
-        f"--key={ETCD_PKI}/healthcheck-client.key",
-        "--dial-timeout=3s", "--command-timeout=5s",
-        *args,
-    ]  # fmt: skip
-    return shlex.join(argv)
-
-
-def on_any_member(
-    target: Target, remote: Remote, command: str, skip: set[str] | frozenset[str] = frozenset()
-) -> Result:
-    """Run ``command`` on the first etcd member that answers over SSH (members in ``skip`` last)."""
-    order = [n for n in target.etcd_members if n.name not in skip]
-    order += [n for n in target.etcd_members if n.name in skip]
-    result: Result | None = None
-    for node in order:
-        result = remote.run(node, command)
-        if result.exit_code != 255:
-            return result
-    assert result is not None  # noqa: S101 - an inventory always has etcd members
-    return result
-
-
-@dataclass
-class EtcdStatus:
-    """``etcdctl endpoint status --cluster``, one entry per answering member."""
-
-    members: dict[int, str]  # member id -> name
-    endpoints: list[dict[str, Any]]
-    errors: str = ""
-
-    @property
-    def leaders(self) -> set[int]:
-        return {e["Status"]["leader"] for e in self.endpoints}
-
-    @property
-    def terms(self) -> set[int]:
-        return {e["Status"]["raftTerm"] for e in self.endpoints}
-
-    @property
-    def leader_name(self) -> str | None:
-        leaders = self.leaders
-        return self.members.get(next(iter(leaders))) if len(leaders) == 1 else None
-
-
-def etcd_status(target: Target, remote: Remote, skip: frozenset[str] = frozenset()) -> EtcdStatus:
-    listing = on_any_member(target, remote, etcdctl(target, "member", "list", "-w", "json"), skip)
-    if not listing.ok:
-        return EtcdStatus({}, [], listing.stderr.strip() or listing.stdout.strip())
-    members = {m["ID"]: m.get("name", "") for m in json.loads(listing.stdout)["members"]}
-    status = on_any_member(
-        target, remote, etcdctl(target, "endpoint", "status", "--cluster", "-w", "json"), skip
-    )
-    # With a member down etcdctl exits 1 but still prints the members that answered.
-    endpoints = json.loads(status.stdout) if status.stdout.strip().startswith("[") else []
-    return EtcdStatus(members, endpoints, "" if status.ok else status.stderr.strip())
-
-
 def etcd(target: Target, remote: Remote) -> list[Check]:
     """Every member healthy, one leader, equal raft terms, members equal to the inventory."""
-    health = on_any_member(
+    health = on_first_answering_member(
         target, remote, etcdctl(target, "endpoint", "health", "--cluster", "-w", "json")
     )
     try:
@@ -188,36 +129,6 @@ def etcd(target: Target, remote: Remote) -> list[Check]:
 
 
 # -- leader election -----------------------------------------------------------------------
-
-
-def hostnames(target: Target, remote: Remote) -> dict[str, Node]:
-    """Each master's own host name (what client-go puts in the holder identity)."""
-    names = {}
-    for node in target.masters:
-        result = remote.run(node, "hostname", sudo=False)
-        if result.ok:
-            names[result.stdout.strip()] = node
-    return names
-
-
-def unit_states(remote: Remote, node: Node, *units: str) -> dict[str, str]:
-    result = remote.run(node, shlex.join(["systemctl", "is-active", *units]), sudo=False)
-    states = result.stdout.split() if result.exit_code != 255 else []
-    return dict(zip(units, states + ["unreachable"] * (len(units) - len(states)), strict=True))
-
-
-def running_flags(remote: Remote, node: Node, unit: str) -> dict[str, str] | None:
-    """The ``--flag=value`` arguments of the unit's running process (None if it does not run)."""
-    result = remote.run(
-        node,
-        f"pid=$(systemctl show -p MainPID --value {shlex.quote(unit)}); "
-        '[ "$pid" -gt 0 ] && tr "\\0" "\\n" < /proc/$pid/cmdline',
-        sudo=False,
-    )
-    if not result.ok:
-        return None
-    pairs = (line.split("=", 1) for line in result.stdout.splitlines() if line.startswith("--"))
-    return {pair[0]: pair[1] if len(pair) > 1 else "true" for pair in pairs}
 
 
 def election_flags(target: Target, remote: Remote) -> list[Check]:
@@ -310,6 +221,7 @@ def election(target: Target, remote: Remote, leases: LeaseReader) -> list[Check]
 def all_checks(
     target: Target, remote: Remote, context: ssl.SSLContext, leases: LeaseReader
 ) -> list[Check]:
+    """Every health check, in the order they are printed."""
     return [
         *readyz(target, context),
         *etcd(target, remote),

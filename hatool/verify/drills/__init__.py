@@ -1,0 +1,119 @@
+"""Failover drills: break one thing at a time, measure what happens, put it back.
+
+Every drill is one or more report rows with what was done, what was
+measured, the expected bound and whether it held. Times are taken on this
+machine's monotonic clock; Leases are polled every ``poll.POLL`` seconds.
+
+One module per kind of drill, each a function of the :class:`Drills` context:
+
+- ``leaders``: kill the leading kube-controller-manager and kube-scheduler;
+- ``apiserver``: stop an API server while clients send requests;
+- ``etcd_members``: stop the etcd leader and a follower while clients write; hashkv;
+- ``master``: lose a whole master (through :class:`~hatool.verify.faults.Faults`).
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from hatool.progress import Progress
+from hatool.verify import checks, poll, probes
+from hatool.verify.api import Lease, LeaseReader
+from hatool.verify.drills import apiserver, etcd_members, leaders, master
+from hatool.verify.faults import Faults, run_systemctl
+from hatool.verify.remote import Remote
+from hatool.verify.report import Report
+from hatool.verify.target import LEASES, Node, Target
+
+#: Per-request timeout of /readyz while a drill waits for an API server to be back.
+READYZ_TIMEOUT = 3.0
+
+
+@dataclass
+class Drills:
+    """What every drill needs: the cluster, SSH, TLS, Leases, faults, and where to report."""
+
+    target: Target
+    remote: Remote
+    context: ssl.SSLContext
+    leases: poll.Leases
+    report: Report
+    faults: Faults
+    progress: Progress = field(default_factory=Progress)
+    #: Each master's host name -> the master (client-go names a holder by host name).
+    hostnames: dict[str, Node] = field(default_factory=dict)
+
+    def client_entry(self) -> Node:
+        """The host clients reach the API servers through, on ``target.loadbalancer_port``.
+
+        Today the first load balancer; the one place to change when a virtual
+        address fronts the load balancers.
+        """
+        return self.target.loadbalancers[0]
+
+    def holder(self, lease: Lease | None) -> Node | None:
+        return poll.holder(self.hostnames, lease)
+
+    def read_lease(self, name: str) -> Lease | None:
+        return self.leases.read(name)
+
+    def renewing(self, name: str) -> Lease | None:
+        return poll.renewing(self.leases, name)
+
+    def wait_for(
+        self, what: str, condition: Callable[[], bool], timeout: float = poll.RECOVERY_TIMEOUT
+    ) -> float | None:
+        """Seconds until ``condition`` holds, or None after ``timeout`` (and say so)."""
+        seconds = poll.wait_for(condition, timeout)
+        if seconds is None:
+            self.progress.say(f"gave up waiting after {timeout:.0f}s: {what}")
+        return seconds
+
+    def unit_active(self, node: Node, unit: str) -> bool:
+        return probes.unit_states(self.remote, node, unit)[unit] == "active"
+
+    def systemctl(self, node: Node, *args: str) -> None:
+        run_systemctl(self.remote, self.progress, node, *args)
+
+    def readyz(self, node: Node) -> bool:
+        """Whether ``node``'s API server answers /readyz with ok."""
+        answer = probes.get_readyz(self.context, node, self.target.apiserver_port, READYZ_TIMEOUT)
+        return probes.is_ready(*answer)
+
+    def etcd_healthy(self) -> bool:
+        return all(c.ok for c in checks.etcd(self.target, self.remote))
+
+
+def run_all(
+    target: Target,
+    remote: Remote,
+    context: ssl.SSLContext,
+    leases: LeaseReader,
+    report: Report,
+    *,
+    faults: Faults,
+    progress: Progress | None = None,
+) -> None:
+    """Every drill in turn; afterwards the health checks again, once the cluster has settled."""
+    drills = Drills(target, remote, context, leases, report, faults, progress or Progress())
+    drills.hostnames = probes.hostnames(target, remote)
+    for lease_name in LEASES:
+        leaders.kill_leader(drills, lease_name, "SIGKILL")
+        leaders.kill_leader(drills, lease_name, "SIGTERM")
+    apiserver.stop_apiserver(drills, "SIGTERM")
+    apiserver.stop_apiserver(drills, "SIGKILL")
+    etcd_members.etcd_member(drills, "leader")
+    etcd_members.etcd_member(drills, "follower")
+    etcd_members.hashkv(drills)
+    master.lose_master(drills)
+    drills.progress.say("waiting for the cluster to settle, then checking health again ...")
+
+    def healthy() -> bool:
+        return all(c.ok for c in checks.all_checks(target, remote, context, leases))
+
+    drills.wait_for("every health check", healthy)
+    for check in checks.all_checks(target, remote, context, leases):
+        check.name = f"after the drills: {check.name}"
+        report.add(check)

@@ -1,0 +1,149 @@
+"""Questions verify asks the cluster: /readyz, etcdctl on a member, host names, units, flags.
+
+A probe only asks and returns what it saw; :mod:`hatool.verify.checks`
+judges the answers, and the drills use them to see when something is back.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import ssl
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from hatool.verify.api import REQUEST_TIMEOUT, get
+from hatool.verify.remote import Remote, Result
+from hatool.verify.target import ETCD_PKI, Node, Target
+
+HTTP_OK = 200
+#: What ``Remote.run`` returns when SSH itself failed (the host did not answer).
+SSH_FAILED = 255
+
+
+# -- the API ---------------------------------------------------------------------------
+
+
+def get_readyz(
+    context: ssl.SSLContext, node: Node, port: int, timeout: float = REQUEST_TIMEOUT
+) -> tuple[int, str]:
+    """(status, body) of ``GET /readyz`` on ``node``'s ``port``; status 0 when nothing answered."""
+    return get(context, node.address, port, "/readyz", timeout)
+
+
+def is_ready(status: int, body: str) -> bool:
+    """What a ready API server answers on /readyz."""
+    return status == HTTP_OK and body == "ok"
+
+
+# -- etcd --------------------------------------------------------------------------------
+
+
+def etcdctl(target: Target, *args: str, members: list[Node] | None = None) -> str:
+    """An etcdctl command line for an etcd member, with the health-check client certificate.
+
+    ``members``: talk only to these (default: every member of the inventory).
+    """
+    argv = [
+        "env", "ETCDCTL_API=3", "/usr/local/bin/etcdctl",
+        f"--endpoints={target.etcd_endpoints(members)}",
+        f"--cacert={ETCD_PKI}/ca.crt",
+        f"--cert={ETCD_PKI}/healthcheck-client.crt",
+        f"--key={ETCD_PKI}/healthcheck-client.key",
+        "--dial-timeout=3s", "--command-timeout=5s",
+        *args,
+    ]  # fmt: skip
+    return shlex.join(argv)
+
+
+def on_first_answering_member(
+    target: Target, remote: Remote, command: str, try_last: Collection[str] = ()
+) -> Result:
+    """Run ``command`` on the first etcd member that answers over SSH.
+
+    Members are tried in inventory order, except those named in ``try_last``
+    (a member a drill has just stopped, say), which are tried after the others.
+    The result of the last member tried is returned when none answers.
+    """
+    order = [n for n in target.etcd_members if n.name not in try_last]
+    order += [n for n in target.etcd_members if n.name in try_last]
+    result: Result | None = None
+    for node in order:
+        result = remote.run(node, command)
+        if result.exit_code != SSH_FAILED:
+            return result
+    assert result is not None  # noqa: S101 - an inventory always has etcd members
+    return result
+
+
+@dataclass
+class EtcdStatus:
+    """``etcdctl endpoint status --cluster``, one entry per answering member."""
+
+    members: dict[int, str]  # member id -> name
+    endpoints: list[dict[str, Any]]
+    errors: str = ""
+
+    @property
+    def leaders(self) -> set[int]:
+        return {e["Status"]["leader"] for e in self.endpoints}
+
+    @property
+    def terms(self) -> set[int]:
+        return {e["Status"]["raftTerm"] for e in self.endpoints}
+
+    @property
+    def leader_name(self) -> str | None:
+        leaders = self.leaders
+        return self.members.get(next(iter(leaders))) if len(leaders) == 1 else None
+
+
+def etcd_status(target: Target, remote: Remote, try_last: Collection[str] = ()) -> EtcdStatus:
+    """The member list and every answering member's status (``try_last`` as for the runner)."""
+    listing = on_first_answering_member(
+        target, remote, etcdctl(target, "member", "list", "-w", "json"), try_last
+    )
+    if not listing.ok:
+        return EtcdStatus({}, [], listing.stderr.strip() or listing.stdout.strip())
+    members = {m["ID"]: m.get("name", "") for m in json.loads(listing.stdout)["members"]}
+    status = on_first_answering_member(
+        target, remote, etcdctl(target, "endpoint", "status", "--cluster", "-w", "json"), try_last
+    )
+    # With a member down etcdctl exits 1 but still prints the members that answered.
+    endpoints = json.loads(status.stdout) if status.stdout.strip().startswith("[") else []
+    return EtcdStatus(members, endpoints, "" if status.ok else status.stderr.strip())
+
+
+# -- the masters' hosts and services -------------------------------------------------------
+
+
+def hostnames(target: Target, remote: Remote) -> dict[str, Node]:
+    """Each master's own host name (what client-go puts in the holder identity)."""
+    names = {}
+    for node in target.masters:
+        result = remote.run(node, "hostname", sudo=False)
+        if result.ok:
+            names[result.stdout.strip()] = node
+    return names
+
+
+def unit_states(remote: Remote, node: Node, *units: str) -> dict[str, str]:
+    """``systemctl is-active`` of each unit; ``unreachable`` for all when SSH failed."""
+    result = remote.run(node, shlex.join(["systemctl", "is-active", *units]), sudo=False)
+    states = result.stdout.split() if result.exit_code != SSH_FAILED else []
+    return dict(zip(units, states + ["unreachable"] * (len(units) - len(states)), strict=True))
+
+
+def running_flags(remote: Remote, node: Node, unit: str) -> dict[str, str] | None:
+    """The ``--flag=value`` arguments of the unit's running process (None if it does not run)."""
+    result = remote.run(
+        node,
+        f"pid=$(systemctl show -p MainPID --value {shlex.quote(unit)}); "
+        '[ "$pid" -gt 0 ] && tr "\\0" "\\n" < /proc/$pid/cmdline',
+        sudo=False,
+    )
+    if not result.ok:
+        return None
+    pairs = (line.split("=", 1) for line in result.stdout.splitlines() if line.startswith("--"))
+    return {pair[0]: pair[1] if len(pair) > 1 else "true" for pair in pairs}
