@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from hatool.errors import CommandFailed, HatoolError
@@ -35,32 +36,32 @@ def tool(name: str) -> str:
     return found
 
 
+@dataclass(frozen=True)
+class PlaybookOptions:
+    """What an operator may pass on to ansible-playbook through a hatool command."""
+
+    check: bool = False
+    diff: bool = False
+    limit: str | None = None
+    tags: str | None = None
+    extra_vars: Sequence[str] = ()
+    verbosity: int = 0
+
+    def flags(self) -> list[str]:
+        flags = [name for name, on in (("--check", self.check), ("--diff", self.diff)) if on]
+        for option, value in (("--limit", self.limit), ("--tags", self.tags)):
+            if value:
+                flags += [option, value]
+        for assignment in self.extra_vars:
+            flags += ["-e", assignment]
+        return flags + (["-" + "v" * self.verbosity] if self.verbosity else [])
+
+
 def playbook_argv(
-    inventory: Path,
-    playbook: Path,
-    *,
-    check: bool = False,
-    diff: bool = False,
-    limit: str | None = None,
-    tags: str | None = None,
-    extra_vars: Sequence[str] = (),
-    verbosity: int = 0,
+    inventory: Path, playbook: Path, options: PlaybookOptions = PlaybookOptions()
 ) -> list[str]:
     """The ansible-playbook command line that hatool runs."""
-    argv = [tool("ansible-playbook"), "-i", str(inventory), str(playbook)]
-    if check:
-        argv.append("--check")
-    if diff:
-        argv.append("--diff")
-    if limit:
-        argv += ["--limit", limit]
-    if tags:
-        argv += ["--tags", tags]
-    for assignment in extra_vars:
-        argv += ["-e", assignment]
-    if verbosity:
-        argv.append("-" + "v" * verbosity)
-    return argv
+    return [tool("ansible-playbook"), "-i", str(inventory), str(playbook), *options.flags()]
 
 
 def run_playbook(argv: list[str], env: Mapping[str, str] | None = None) -> None:

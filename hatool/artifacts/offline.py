@@ -77,6 +77,16 @@ class OfflineBuild:
             lines.append(f"deb-src {opts} {archive} {suite} main".replace("  ", " "))
         return PrivateApt(self.work / f"apt-{suite}", lines)
 
+    def _debs_of(self, suite: str, packages: list[str], what: str, *, source: bool) -> list[Path]:
+        """The .deb files of ``packages`` from Debian ``suite``, downloaded once."""
+        folder = self.work / f"debs-{suite}"
+        debs = _debs(folder, packages)
+        if not debs:
+            with self.progress.step(f"download {what}"):
+                self._apt(suite, with_source=source).download(packages, folder)
+            debs = _debs(folder, packages)
+        return debs
+
     def run(self, *, force: bool = False) -> cache.Layout:
         if not force and cache.is_complete(self.layout):
             self.progress.say(f"artifacts {OFFLINE_KUBE_VERSION}/{OFFLINE_ETCD_VERSION}: cached")
@@ -93,17 +103,14 @@ class OfflineBuild:
     # -- Kubernetes ---------------------------------------------------------
 
     def go_root(self) -> Path:
-        debs_dir = self.work / "debs-bullseye"
-        debs = _debs(debs_dir, GO_PACKAGES)
-        if not debs:
-            with self.progress.step("download Go 1.15 from Debian 11 (bullseye)"):
-                self._apt("bullseye", with_source=False).download(GO_PACKAGES, debs_dir)
-            debs = _debs(debs_dir, GO_PACKAGES)
+        debs = self._debs_of(
+            "bullseye", GO_PACKAGES, "Go 1.15 from Debian 11 (bullseye)", source=False
+        )
         go_dir = self.work / "go1.15"
         _extract_debs(debs, go_dir)
         root = go_dir / "usr" / "lib" / "go-1.15"
         if not (root / "bin" / "go").is_file():
-            raise HatoolError(f"Go 1.15 not found at {root} after unpacking {debs_dir}")
+            raise HatoolError(f"Go 1.15 not found at {root} after unpacking {debs}")
         return root
 
     def source_tree(self) -> Path:
@@ -173,12 +180,9 @@ class OfflineBuild:
 
     def etcd(self) -> None:
         _require_tools("apt-get", "dpkg-deb")
-        debs_dir = self.work / "debs-bookworm"
-        debs = _debs(debs_dir, ETCD_PACKAGES)
-        if not debs:
-            with self.progress.step("download etcd-server and etcd-client from Debian 12"):
-                self._apt("bookworm", with_source=True).download(ETCD_PACKAGES, debs_dir)
-            debs = _debs(debs_dir, ETCD_PACKAGES)
+        debs = self._debs_of(
+            "bookworm", ETCD_PACKAGES, "etcd-server and etcd-client from Debian 12", source=True
+        )
         unpacked = self.work / "etcd-debs"
         _extract_debs(debs, unpacked)
         members = {name: unpacked / "usr" / "bin" / name for name in cache.ETCD_BINARIES}

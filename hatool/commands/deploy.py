@@ -3,57 +3,37 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
-from hatool.ansible import playbook_argv, run_playbook
-from hatool.artifacts.cache import artifacts_dir
-from hatool.errors import EXIT_CHECK_FAILED
-from hatool.inventory.report import format_text, inventory_dir, validate_path
-from hatool.inventory.rules import errors
-from hatool.paths import playbook
-
-
-def admin_kubeconfig(inventory: str, cluster_name: str) -> Path:
-    """Where the certificates role writes the admin kubeconfig for this inventory."""
-    return Path(inventory_dir(inventory)) / ".hatool" / cluster_name / "admin.conf"
-
 
 def kubectl_hint(kube_version: str) -> str:
+    from hatool.artifacts.cache import artifacts_dir
+
     cached = artifacts_dir() / "bin" / kube_version / "kubectl"
     return str(cached) if cached.is_file() else "kubectl"
 
 
 def _run(args: argparse.Namespace) -> int:
-    model, findings = validate_path(args.inventory)
-    if errors(findings):
-        print(format_text(model.source, findings), file=sys.stderr)
-        print("hatool: refusing to deploy: the inventory is invalid", file=sys.stderr)
-        return EXIT_CHECK_FAILED
-    if findings:
-        print(format_text(model.source, findings), file=sys.stderr)
-    argv = playbook_argv(
-        Path(args.inventory),
-        playbook("site.yml"),
-        check=args.check,
-        diff=args.diff,
-        limit=args.limit,
-        tags=args.tags,
-        extra_vars=args.extra_vars,
-        verbosity=args.verbose,
+    from hatool.ansible import PlaybookOptions, playbook_argv, run_playbook
+    from hatool.inventory.validate import valid_cluster
+    from hatool.paths import playbook
+
+    _, cluster = valid_cluster(args.inventory, "refusing to deploy")
+    options = PlaybookOptions(
+        args.check, args.diff, args.limit, args.tags, args.extra_vars, args.verbose
     )
+    argv = playbook_argv(Path(args.inventory), playbook("site.yml"), options)
     began = time.monotonic()
     run_playbook(argv)
     elapsed = time.monotonic() - began
     if args.check:
         print(f"\ncheck run finished in {elapsed:.0f}s; nothing was changed")
         return 0
-    config = admin_kubeconfig(args.inventory, str(model.value("cluster_name")))
-    kubectl = kubectl_hint(str(model.value("kube_version")))
+    kubectl = kubectl_hint(cluster.kube_version)
     print(
         f"\ncontrol plane deployed in {elapsed:.0f}s. Use it with:\n"
-        f"  export KUBECONFIG={config}\n"
+        f"  export KUBECONFIG={cluster.paths.admin_kubeconfig}\n"
         f"  {kubectl} get --raw /readyz\n"
         f"  {kubectl} -n kube-system get leases"
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 
 from hatool.errors import EXIT_CHECK_FAILED
-from hatool.inventory.report import format_json, format_text, validate_path
-from hatool.inventory.rules import errors
 
 
 def _run(args: argparse.Namespace) -> int:
+    from hatool.inventory.findings import errors, format_json, format_text
+    from hatool.inventory.validate import validate_path
+
     model, findings = validate_path(args.inventory)
     print(format_json(findings) if args.json else format_text(model.source, findings))
     return EXIT_CHECK_FAILED if errors(findings) else 0

@@ -4,32 +4,36 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hatool.errors import EXIT_CHECK_FAILED
-from hatool.inventory.report import format_text, validate_path
-from hatool.inventory.rules import errors
-from hatool.lab.faults import for_inventory
-from hatool.progress import Progress
-from hatool.verify import checks, drills
-from hatool.verify.api import LeaseReader, tls_context
-from hatool.verify.faults import Faults, SystemdFaults
-from hatool.verify.remote import Remote
-from hatool.verify.report import Report
-from hatool.verify.target import from_model
+
+if TYPE_CHECKING:
+    from hatool.progress import Progress
+    from hatool.verify.faults import Faults
+    from hatool.verify.remote import Remote
 
 
 def choose_faults(inventory: str, remote: Remote, progress: Progress) -> Faults:
     """How the drills take a master away: a lab's network if this is a lab, else its services."""
+    from hatool.lab.faults import for_inventory
+    from hatool.verify.faults import SystemdFaults
+
     lab = for_inventory(inventory)
     return lab if lab is not None else SystemdFaults(remote, progress)
 
 
 def _run(args: argparse.Namespace) -> int:
-    model, findings = validate_path(args.inventory)
-    if errors(findings):
-        print(format_text(model.source, findings))
-        return EXIT_CHECK_FAILED
-    target = from_model(model)
+    from hatool.inventory.validate import valid_cluster
+    from hatool.progress import Progress
+    from hatool.verify import checks, drills
+    from hatool.verify.api import LeaseReader, tls_context
+    from hatool.verify.remote import Remote
+    from hatool.verify.report import Report
+    from hatool.verify.target import target as make_target
+
+    model, cluster = valid_cluster(args.inventory, "refusing to verify", None)
+    target = make_target(model.source, cluster, model.hostvars)
     target.check_files()
     report = Report()
     with Remote() as remote:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hatool.inventory.contract import GROUPS, IMPLICIT_GROUPS, VARIABLES
+from hatool.inventory.contract import GROUPS, IMPLICIT_GROUPS, variables
 
 #: Variables Ansible puts beside the inventory's own: never checked.
 MAGIC = frozenset(
@@ -51,10 +51,11 @@ class Model:
         """A variable's value on ``host`` (or the cluster's), else the contract's default."""
         hosts = [host] if host else self.hatool_hosts()
         for candidate in hosts:
-            variables = self.hostvars.get(candidate, {})
-            if name in variables:
-                return variables[name]
-        return VARIABLES[name].default if name in VARIABLES else None
+            own = self.hostvars.get(candidate, {})
+            if name in own:
+                return own[name]
+        known = variables()
+        return known[name].default if name in known else None
 
     def is_set(self, name: str) -> bool:
         return any(name in self.hostvars.get(h, {}) for h in self.hatool_hosts())
@@ -102,9 +103,9 @@ def from_hostvars(
         name: list(members) for name, members in groups.items() if name not in IMPLICIT_GROUPS
     }
     model_groups["all"] = list(groups.get("all", []))
-    variables = {
+    per_host = {
         host: {k: v for k, v in hostvars[host].items() if k not in MAGIC}
         for host in model_groups["all"]
         if host in hostvars
     }
-    return Model(source, model_groups, variables, files or [])
+    return Model(source, model_groups, per_host, files or [])

@@ -17,7 +17,7 @@ One job per module:
 from __future__ import annotations
 
 from hatool.pki.certinfo import CertInfo, describe, inventory_of
-from hatool.pki.spec import CAS, CertSpec, Host, Spec, cluster_spec, first_service_ip
+from hatool.pki.spec import CAS, CertSpec, Spec, cluster_spec, spec_for
 from hatool.pki.store import PKI, ensure
 
 __all__ = [
@@ -25,11 +25,10 @@ __all__ = [
     "PKI",
     "CertInfo",
     "CertSpec",
-    "Host",
     "Spec",
     "cluster_spec",
     "describe",
     "ensure",
-    "first_service_ip",
     "inventory_of",
+    "spec_for",
 ]

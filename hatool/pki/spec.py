@@ -6,22 +6,15 @@ cryptography. :mod:`hatool.pki.store` makes the files this describes.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from hatool.cluster.model import Cluster, Host, first_service_ip
 
 RENEW_BEFORE_DAYS = 30
 
 #: CA file stem -> common name
 CAS = {"ca": "kubernetes-ca", "etcd/ca": "etcd-ca", "front-proxy-ca": "front-proxy-ca"}
-
-
-@dataclass(frozen=True)
-class Host:
-    """An inventory host: its name and the address it is reached at."""
-
-    name: str
-    address: str
 
 
 @dataclass(frozen=True)
@@ -53,11 +46,6 @@ def _unique_in_order(*groups: Iterable[str]) -> tuple[str, ...]:
             if item:
                 seen.setdefault(str(item), None)
     return tuple(seen)
-
-
-def first_service_ip(cidr: str) -> str:
-    """The first host address of the Service network: the ``kubernetes`` Service's IP."""
-    return str(next(ipaddress.ip_network(cidr, strict=False).hosts()))
 
 
 def cluster_spec(
@@ -113,3 +101,16 @@ def cluster_spec(
                 )
             )
     return Spec(certs)
+
+
+def spec_for(cluster: Cluster, renew_before_days: int = RENEW_BEFORE_DAYS) -> Spec:
+    """Every certificate ``cluster`` needs."""
+    spec = cluster_spec(
+        masters=list(cluster.masters),
+        etcd_members=[Host(m.name, m.address) for m in cluster.etcd.members],
+        loadbalancers=list(cluster.loadbalancers.hosts),
+        service_cidr=cluster.apiserver.service_cidr,
+        extra_sans=cluster.apiserver.extra_sans,
+    )
+    spec.renew_before_days = renew_before_days
+    return spec

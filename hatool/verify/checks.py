@@ -16,7 +16,6 @@ from hatool.inventory.durations import parse_duration
 from hatool.verify.api import LeaseReader
 from hatool.verify.probes import (
     etcd_status,
-    etcdctl,
     get_readyz,
     hostnames,
     is_ready,
@@ -25,7 +24,7 @@ from hatool.verify.probes import (
     unit_states,
 )
 from hatool.verify.remote import Remote
-from hatool.verify.target import LEASES, Target
+from hatool.verify.target import Target
 
 
 @dataclass
@@ -70,7 +69,7 @@ def readyz(target: Target, context: ssl.SSLContext) -> list[Check]:
 def etcd(target: Target, remote: Remote) -> list[Check]:
     """Every member healthy, one leader, equal raft terms, members equal to the inventory."""
     health = on_first_answering_member(
-        target, remote, etcdctl(target, "endpoint", "health", "--cluster", "-w", "json")
+        target, remote, target.etcdctl("endpoint", "health", "--cluster", "-w", "json")
     )
     try:
         answers = json.loads(health.stdout) if health.stdout.strip() else []
@@ -134,13 +133,14 @@ def etcd(target: Target, remote: Remote) -> list[Check]:
 def election_flags(target: Target, remote: Remote) -> list[Check]:
     """Every running controller manager and scheduler takes part in the election, as configured."""
     checks = []
-    for unit in LEASES.values():
-        timings = target.timings[unit]
+    for component in target.components:
+        unit = component.name
+        lease_s, renew_s, retry_s = component.election.seconds
         wanted: dict[str, str | float] = {
             "--leader-elect": "true",
-            "--leader-elect-lease-duration": timings.lease_duration,
-            "--leader-elect-renew-deadline": timings.renew_deadline,
-            "--leader-elect-retry-period": timings.retry_period,
+            "--leader-elect-lease-duration": lease_s,
+            "--leader-elect-renew-deadline": renew_s,
+            "--leader-elect-retry-period": retry_s,
         }
         wrong: dict[str, list[str]] = {}
         for node in target.masters:
@@ -158,8 +158,8 @@ def election_flags(target: Target, remote: Remote) -> list[Check]:
                 f"{unit}: leader election on, with the configured timings",
                 not wrong,
                 "; ".join(f"{host}: {', '.join(bad)}" for host, bad in sorted(wrong.items()))
-                or f"--leader-elect=true, {timings.lease_duration:g}s/{timings.renew_deadline:g}s/"
-                f"{timings.retry_period:g}s on every running {unit}",
+                or f"--leader-elect=true, {lease_s:g}s/{renew_s:g}s/{retry_s:g}s on every "
+                f"running {unit}",
                 {"wrong": wrong},
             )
         )
@@ -176,9 +176,11 @@ def _same_duration(seen: str | None, seconds: float) -> bool:
 def election(target: Target, remote: Remote, leases: LeaseReader) -> list[Check]:
     """One holder per Lease, on a master whose service runs; every standby running."""
     by_hostname = hostnames(target, remote)
-    states = {n.name: unit_states(remote, n, *LEASES.values()) for n in target.masters}
+    units = [c.name for c in target.components]
+    states = {n.name: unit_states(remote, n, *units) for n in target.masters}
     checks = []
-    for lease_name, unit in LEASES.items():
+    for unit in units:
+        lease_name = unit  # each component's Lease, unit and binary share its name
         lease = leases.read(lease_name)
         holder_node = by_hostname.get(lease.holder_hostname or "") if lease else None
         checks.append(
@@ -204,7 +206,7 @@ def election(target: Target, remote: Remote, leases: LeaseReader) -> list[Check]
                 {"states": {n: s[unit] for n, s in states.items()}},
             )
         )
-        configured = target.timings[unit].lease_duration
+        configured = target.election(unit).seconds[0]
         seen = lease.duration_seconds if lease else None
         checks.append(
             Check(

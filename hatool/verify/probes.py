@@ -15,7 +15,7 @@ from typing import Any
 
 from hatool.verify.api import REQUEST_TIMEOUT, get
 from hatool.verify.remote import Remote, Result
-from hatool.verify.target import ETCD_PKI, Node, Target
+from hatool.verify.target import Node, Target
 
 HTTP_OK = 200
 #: What ``Remote.run`` returns when SSH itself failed (the host did not answer).
@@ -38,23 +38,6 @@ def is_ready(status: int, body: str) -> bool:
 
 
 # -- etcd --------------------------------------------------------------------------------
-
-
-def etcdctl(target: Target, *args: str, members: list[Node] | None = None) -> str:
-    """An etcdctl command line for an etcd member, with the health-check client certificate.
-
-    ``members``: talk only to these (default: every member of the inventory).
-    """
-    argv = [
-        "env", "ETCDCTL_API=3", "/usr/local/bin/etcdctl",
-        f"--endpoints={target.etcd_endpoints(members)}",
-        f"--cacert={ETCD_PKI}/ca.crt",
-        f"--cert={ETCD_PKI}/healthcheck-client.crt",
-        f"--key={ETCD_PKI}/healthcheck-client.key",
-        "--dial-timeout=3s", "--command-timeout=5s",
-        *args,
-    ]  # fmt: skip
-    return shlex.join(argv)
 
 
 def on_first_answering_member(
@@ -102,13 +85,13 @@ class EtcdStatus:
 def etcd_status(target: Target, remote: Remote, try_last: Collection[str] = ()) -> EtcdStatus:
     """The member list and every answering member's status (``try_last`` as for the runner)."""
     listing = on_first_answering_member(
-        target, remote, etcdctl(target, "member", "list", "-w", "json"), try_last
+        target, remote, target.etcdctl("member", "list", "-w", "json"), try_last
     )
     if not listing.ok:
         return EtcdStatus({}, [], listing.stderr.strip() or listing.stdout.strip())
     members = {m["ID"]: m.get("name", "") for m in json.loads(listing.stdout)["members"]}
     status = on_first_answering_member(
-        target, remote, etcdctl(target, "endpoint", "status", "--cluster", "-w", "json"), try_last
+        target, remote, target.etcdctl("endpoint", "status", "--cluster", "-w", "json"), try_last
     )
     # With a member down etcdctl exits 1 but still prints the members that answered.
     endpoints = json.loads(status.stdout) if status.stdout.strip().startswith("[") else []

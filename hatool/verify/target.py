@@ -1,28 +1,24 @@
-"""What ``hatool verify`` looks at, read once from the inventory.
+"""What ``hatool verify`` looks at: the resolved cluster, and how to reach each of its hosts.
 
-The same inventory that deployed the cluster says where every host is, how
-to reach it over SSH, which ports the API servers and load balancers listen
-on, and which leader-election timings the components were given.
+Every fact about the cluster (members, ports, paths, timings) comes from the
+one :class:`~hatool.cluster.model.Cluster` the playbooks deployed from; this
+module adds only what verify needs besides: how to reach each host over SSH,
+as the inventory tells Ansible.
 """
 
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from hatool.cluster.model import Cluster, Component, Election
 from hatool.errors import HatoolError
-from hatool.inventory.durations import parse_duration
-from hatool.inventory.model import Model
-from hatool.inventory.report import inventory_dir
-from hatool.inventory.rules import COMPONENTS, JITTER_FACTOR, TIMINGS, election_timings
 
-#: Lease name in kube-system -> systemd unit on every master.
-LEASES = {
-    "kube-controller-manager": "kube-controller-manager",
-    "kube-scheduler": "kube-scheduler",
-}
-ETCD_PKI = "/etc/etcd/pki"
+#: etcdctl's timeouts in verify: short, since a drill asks while members are down.
+ETCDCTL_TIMEOUTS = ("3s", "5s")
 
 
 @dataclass(frozen=True)
@@ -39,59 +35,78 @@ class Node:
 
 
 @dataclass(frozen=True)
-class Timings:
-    lease_duration: float
-    renew_deadline: float
-    retry_period: float
-
-    def takeover_window(self) -> tuple[float, float]:
-        """Earliest and latest time a standby takes a dead leader's Lease.
-
-        A standby judges expiry on its own clock from when it last saw the
-        Lease change, so a new holder appears no sooner than LD - RP after the
-        leader's last renewal; it retries every RP scaled by a jitter of up to
-        1.2, and may need two such retries, hence LD + 2 * (1 + 1.2) * RP.
-        """
-        lease, retry = self.lease_duration, self.retry_period
-        return lease - retry, lease + 2 * (1 + JITTER_FACTOR) * retry
-
-
-@dataclass
 class Target:
-    """A deployed cluster: its hosts, ports, timings and local files."""
+    """A deployed cluster and the SSH details of its hosts."""
 
     inventory: str
-    cluster_name: str
-    topology: str
-    masters: list[Node]
-    loadbalancers: list[Node]
-    etcd_members: list[Node]
-    apiserver_port: int
-    loadbalancer_port: int
-    etcd_client_port: int = 2379
-    timings: dict[str, Timings] = field(default_factory=dict)
+    cluster: Cluster
+    nodes: Mapping[str, Node]
 
     @property
-    def cluster_dir(self) -> Path:
-        return Path(inventory_dir(self.inventory)) / ".hatool" / self.cluster_name
+    def cluster_name(self) -> str:
+        return self.cluster.name
+
+    @property
+    def topology(self) -> str:
+        return self.cluster.topology
+
+    def _nodes(self, names: list[str]) -> list[Node]:
+        return [self.nodes[name] for name in names]
+
+    @property
+    def masters(self) -> list[Node]:
+        return self._nodes([h.name for h in self.cluster.masters])
+
+    @property
+    def loadbalancers(self) -> list[Node]:
+        return self._nodes([h.name for h in self.cluster.loadbalancers.hosts])
+
+    @property
+    def etcd_members(self) -> list[Node]:
+        return self._nodes([m.name for m in self.cluster.etcd.members])
+
+    @property
+    def client_entry(self) -> Node:
+        """Where clients reach the API: the load balancer the admin kubeconfig names."""
+        return self.nodes[self.cluster.loadbalancers.entry.name]
+
+    @property
+    def apiserver_port(self) -> int:
+        return self.cluster.apiserver.port
+
+    @property
+    def loadbalancer_port(self) -> int:
+        return self.cluster.loadbalancers.port
+
+    @property
+    def components(self) -> tuple[Component, ...]:
+        """The active-passive components; each name is its binary, unit and Lease."""
+        return self.cluster.components
+
+    def election(self, component: str) -> Election:
+        return self.cluster.component(component).election
 
     @property
     def pki(self) -> Path:
-        return self.cluster_dir / "pki"
+        return Path(self.cluster.paths.pki)
 
     @property
     def admin_kubeconfig(self) -> Path:
-        return self.cluster_dir / "admin.conf"
+        return Path(self.cluster.paths.admin_kubeconfig)
 
     def node(self, name: str) -> Node:
-        for node in (*self.masters, *self.loadbalancers, *self.etcd_members):
-            if node.name == name:
-                return node
-        raise KeyError(name)
+        return self.nodes[name]
 
     def etcd_endpoints(self, members: list[Node] | None = None) -> str:
-        chosen = self.etcd_members if members is None else members
-        return ",".join(f"https://{n.address}:{self.etcd_client_port}" for n in chosen)
+        return self.cluster.etcd.endpoints(None if members is None else [n.name for n in members])
+
+    def etcdctl(self, *args: str, members: list[Node] | None = None) -> str:
+        """A shell line running etcdctl on a member with the health-check client certificate.
+
+        ``members``: talk only to these (default: every member).
+        """
+        argv = self.cluster.etcd.ctl(self.etcd_endpoints(members), timeouts=ETCDCTL_TIMEOUTS)
+        return shlex.join(["env", "ETCDCTL_API=3", *argv, *args])
 
     def check_files(self) -> None:
         """The controller-side files that deploy wrote; a clear error if they are absent."""
@@ -120,8 +135,8 @@ def _ssh_options(common_args: str) -> dict[str, str]:
     return options
 
 
-def _node(model: Model, name: str) -> Node:
-    hostvars = model.hostvars.get(name, {})
+def ssh_node(name: str, address: str, hostvars: Mapping[str, Any]) -> Node:
+    """How to reach ``name`` over SSH, from its Ansible connection variables."""
     args = " ".join(
         str(hostvars.get(v, "")) for v in ("ansible_ssh_common_args", "ansible_ssh_extra_args")
     )
@@ -129,7 +144,7 @@ def _node(model: Model, name: str) -> Node:
     key = hostvars.get("ansible_ssh_private_key_file") or hostvars.get("ansible_private_key_file")
     return Node(
         name=name,
-        address=str(hostvars.get("ansible_host") or name),
+        address=address,
         user=str(hostvars["ansible_user"]) if hostvars.get("ansible_user") else None,
         port=int(hostvars.get("ansible_port") or 22),
         key_file=str(Path(str(key)).expanduser()) if key else None,
@@ -138,22 +153,10 @@ def _node(model: Model, name: str) -> Node:
     )
 
 
-def from_model(model: Model) -> Target:
-    """A :class:`Target` from a validated inventory model."""
-    topology = str(model.value("etcd_topology"))
-    members = model.hosts_of("etcd") if topology == "external" else model.hosts_of("control_plane")
-    timings = {}
-    for component, binary in COMPONENTS.items():
-        raw = election_timings(model, component)
-        timings[binary] = Timings(*(parse_duration(raw[t]) for t in TIMINGS))
-    return Target(
-        inventory=model.source,
-        cluster_name=str(model.value("cluster_name")),
-        topology=topology,
-        masters=[_node(model, h) for h in model.hosts_of("control_plane")],
-        loadbalancers=[_node(model, h) for h in model.hosts_of("loadbalancer")],
-        etcd_members=[_node(model, h) for h in members],
-        apiserver_port=int(model.value("kube_apiserver_port")),
-        loadbalancer_port=int(model.value("loadbalancer_port")),
-        timings=timings,
-    )
+def target(inventory: str, cluster: Cluster, hostvars: Mapping[str, Mapping[str, Any]]) -> Target:
+    """The target for ``cluster``, its hosts reached with the inventory's ``hostvars``."""
+    nodes = {
+        name: ssh_node(name, address, hostvars.get(name, {}))
+        for name, address in cluster.hosts().items()
+    }
+    return Target(inventory, cluster, nodes)

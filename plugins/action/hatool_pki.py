@@ -1,94 +1,76 @@
 """Action plugin: the cluster's certificates, keys and kubeconfigs, on the controller.
 
-Builds the certificate list from the inventory (groups and hostvars), makes
-what is missing or must change with :mod:`hatool.pki`, writes the admin,
-controller-manager and scheduler kubeconfigs, and reports which files
-changed: names only, never key material. Supports check mode.
+Makes what is missing or must change with :mod:`hatool.pki`, for the
+certificates the resolved cluster needs, writes the admin, controller-manager
+and scheduler kubeconfigs, and reports which files changed: names only, never
+key material. Supports check mode.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
-from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
-
-try:
-    import hatool  # noqa: F401 - only checks that hatool is importable
-except ImportError:  # hatool is not pip-installed: use the checkout this plugin lives in
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from hatool.pki import Host, cluster_spec, ensure, kubeconfig
+from hatool.action import HatoolAction
+from hatool.cluster.model import Cluster
+from hatool.pki import ensure, kubeconfig, spec_for
 
 DOCUMENTATION = r"""
 module: hatool_pki
 short_description: Make the cluster's certificates, keys and kubeconfigs on the controller
 options:
-  cluster_dir: {description: per-cluster folder on the controller, required: true, type: path}
-  cluster_name: {description: the cluster's name, required: true, type: str}
-  masters: {description: control-plane host names, required: true, type: list, elements: str}
-  etcd_members: {description: etcd member host names, required: true, type: list, elements: str}
-  loadbalancers: {description: load balancer host names, required: true, type: list, elements: str}
-  service_cidr: {description: Service network, required: true, type: str}
-  extra_sans: {description: extra API certificate names, type: list, elements: str, default: []}
-  admin_server: {description: API URL in the admin kubeconfig, required: true, type: str}
-  local_server: {description: API URL in the components' kubeconfigs, required: true, type: str}
+  cluster: {description: the resolved cluster (the fact C(hatool)), required: true, type: dict}
   renew_before_days: {description: renew leaves expiring sooner, type: int, default: 30}
 """
 
+EXAMPLES = r"""
+- name: Make certificates, keys and kubeconfigs
+  hatool_pki:
+    cluster: "{{ hatool }}"
+    renew_before_days: 30
+  delegate_to: localhost
+  run_once: true
+"""
 
-def _hosts(names: list[str], hostvars: Any) -> list[Host]:
-    """Inventory host names with their addresses (``ansible_host``, else the name)."""
-    return [Host(str(n), str(hostvars[n].get("ansible_host", n))) for n in names]
+RETURN = r"""
+files:
+  description: the files made or remade, relative to the cluster folder (never their content)
+  type: list
+  elements: str
+  returned: always
+pki_dir:
+  description: the folder that holds the certificates and keys
+  type: str
+  returned: always
+"""
 
 
-class ActionModule(ActionBase):  # type: ignore[misc]
-    TRANSFERS_FILES = False
-    _requires_connection = False
-
-    def run(
-        self, tmp: str | None = None, task_vars: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = super().run(tmp, task_vars)
-        args = self._task.args
-        hostvars = (task_vars or {})["hostvars"]
-        try:
-            cluster_dir = Path(str(args["cluster_dir"])).expanduser()
-            spec = cluster_spec(
-                masters=_hosts(args["masters"], hostvars),
-                etcd_members=_hosts(args["etcd_members"], hostvars),
-                loadbalancers=_hosts(args["loadbalancers"], hostvars),
-                service_cidr=str(args["service_cidr"]),
-                extra_sans=[str(s) for s in args.get("extra_sans") or []],
-            )
-            spec.renew_before_days = int(args.get("renew_before_days", 30))
-        except (KeyError, ValueError) as exc:
-            raise AnsibleActionFail(f"hatool_pki: bad argument: {exc}") from None
-        check = bool(self._task.check_mode)
-        pki = cluster_dir / "pki"
-        changed = ensure(pki, spec, check=check)
-        cluster = str(args["cluster_name"])
+class ActionModule(HatoolAction):
+    def act(self, task_vars: dict[str, Any]) -> dict[str, Any]:
+        cluster = Cluster.from_fact(self.args["cluster"])
+        spec = spec_for(cluster, int(self.args.get("renew_before_days", 30)))
+        folder = Path(cluster.paths.cluster_dir).expanduser()
+        pki = folder / "pki"
+        changed = ensure(pki, spec, check=self.check_mode)
         configs = {
-            "admin.conf": ("kubernetes-admin", "admin", str(args["admin_server"])),
+            "admin.conf": ("kubernetes-admin", "admin", cluster.loadbalancers.url),
             "kubeconfigs/controller-manager.conf": (
-                "system:kube-controller-manager", "controller-manager", str(args["local_server"]),
+                "system:kube-controller-manager", "controller-manager", cluster.local_api_url,
             ),
             "kubeconfigs/scheduler.conf": (
-                "system:kube-scheduler", "scheduler", str(args["local_server"]),
+                "system:kube-scheduler", "scheduler", cluster.local_api_url,
             ),
         }  # fmt: skip
         for name, (user, stem, server) in configs.items():
-            if kubeconfig.ensure(
-                cluster_dir / name,
+            written = kubeconfig.ensure(
+                folder / name,
                 pki,
-                cluster=cluster,
+                cluster=cluster.name,
                 server=server,
                 user=user,
                 stem=stem,
-                check=check,
-            ):
+                check=self.check_mode,
+            )
+            if written:
                 changed.append(name)
-        result.update(changed=bool(changed), files=sorted(changed), pki_dir=str(pki))
-        return result
+        return {"changed": bool(changed), "files": sorted(changed), "pki_dir": str(pki)}

@@ -1,59 +1,74 @@
-"""Action plugin: check the inventory with hatool's rules, on the controller only.
+"""Action plugin: check the inventory with hatool's rules and hand the cluster model to the roles.
 
 The first play of every hatool playbook runs this, so that an operator who
 runs ``ansible-playbook`` directly gets the same checks, in the same words,
-as ``hatool validate``. It never contacts a host.
+as ``hatool validate``; it never contacts a host. On a valid inventory it
+sets the fact ``hatool``: the resolved cluster (:mod:`hatool.cluster`) that
+every role templates from.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
-from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-try:
-    import hatool  # noqa: F401 - only checks that hatool is importable
-except ImportError:  # hatool is not pip-installed: use the checkout this plugin lives in
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
+from hatool.action import HatoolAction
+from hatool.cluster.resolve import resolve
+from hatool.inventory.findings import WARNING, errors, format_text
 from hatool.inventory.load import from_task_vars
-from hatool.inventory.report import format_text, inventory_dir
-from hatool.inventory.rules import ERROR, WARNING, check
+from hatool.inventory.rules import check
+from hatool.inventory.validate import inventory_dir
 
 DOCUMENTATION = r"""
 module: hatool_validate_inventory
-short_description: Check the inventory against hatool's rules
+short_description: Check the inventory against hatool's rules, then resolve the cluster model
 description:
   - Runs on the controller, contacts no host, and fails with every error found.
   - The same rules as C(hatool validate INVENTORY).
+  - Run it once (C(run_once)) in a play over every host, so that its fact reaches them all.
 options: {}
+"""
+
+EXAMPLES = r"""
+- name: Validate the inventory
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Check the inventory against hatool's rules
+      hatool_validate_inventory:
+      run_once: true
+"""
+
+RETURN = r"""
+findings:
+  description: every finding, as C(hatool validate --json) prints them
+  type: list
+  elements: dict
+  returned: always
+ansible_facts:
+  description: C(hatool), the resolved cluster (hosts, etcd members and URLs, ports, paths, timings)
+  type: dict
+  returned: when the inventory is valid
 """
 
 display = Display()
 
 
-class ActionModule(ActionBase):  # type: ignore[misc]
-    TRANSFERS_FILES = False
-    _requires_connection = False
-
-    def run(
-        self, tmp: str | None = None, task_vars: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = super().run(tmp, task_vars)
-        model, source = from_task_vars(task_vars or {})
-        findings = check(model, inventory_dir(source) if source else None)
+class ActionModule(HatoolAction):
+    def act(self, task_vars: dict[str, Any]) -> dict[str, Any]:
+        model, source = from_task_vars(task_vars)
+        directory = inventory_dir(source) if source else None
+        findings = check(model, directory)
         for finding in findings:
             if finding.severity == WARNING:
                 display.warning(finding.line())
-        failures = [f for f in findings if f.severity == ERROR]
-        result["changed"] = False
-        result["findings"] = [f.as_dict() for f in findings]
-        if failures:
-            result["failed"] = True
-            result["msg"] = format_text(model.source, findings)
-        else:
-            result["msg"] = f"{model.source}: valid ({len(findings)} warning(s))"
-        return result
+        result: dict[str, Any] = {"findings": [f.as_dict() for f in findings]}
+        if errors(findings):
+            return {**result, "failed": True, "msg": format_text(model.source, findings)}
+        cluster = resolve(model, directory)
+        return {
+            **result,
+            "msg": f"{model.source}: valid ({len(findings)} warning(s))",
+            "ansible_facts": {"hatool": cluster.to_fact()},
+        }

@@ -1,36 +1,22 @@
-"""The README documents the whole inventory contract and every validation rule."""
+"""The README documents the whole inventory contract, every validation rule, and the layout."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from hatool.inventory.contract import GROUPS, VARIABLES
+from hatool.inventory.contract import GROUPS, variables
+from hatool.inventory.findings import RULE_IDS
+from hatool.inventory.rules import check  # noqa: F401 - registers every rule
+from hatool.paths import PROJECT_ROOT
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-RULES = sorted(
-    set(
-        re.findall(
-            r'^\s+"([a-z]+(?:-[a-z]+)+)", (?:ERROR|WARNING)',
-            (Path(__file__).resolve().parents[2] / "hatool/inventory/rules.py").read_text(),
-            re.M,
-        )
-    )
-)
+README = (PROJECT_ROOT / "README.md").read_text()
 
 
-@pytest.mark.parametrize(
-    "name", [v for v in VARIABLES if "_leader_elect_" not in v or v.startswith("leader")]
-)
-def test_every_cluster_variable_is_in_the_readme(name: str) -> None:
+@pytest.mark.parametrize("name", sorted(variables()))
+def test_every_variable_is_in_the_readme(name: str) -> None:
     assert f"`{name}`" in README
-
-
-def test_per_component_overrides_are_in_the_readme() -> None:
-    for component in ("kube_controller_manager", "kube_scheduler"):
-        assert f"`{component}_leader_elect_lease_duration`" in README
 
 
 @pytest.mark.parametrize("group", sorted(GROUPS))
@@ -39,9 +25,38 @@ def test_every_group_is_in_the_readme(group: str) -> None:
 
 
 def test_the_rules_were_found() -> None:
-    assert len(RULES) >= 25
+    assert len(RULE_IDS) >= 30
 
 
-@pytest.mark.parametrize("rule", RULES)
+@pytest.mark.parametrize("rule", sorted(RULE_IDS))
 def test_every_rule_is_in_the_readme(rule: str) -> None:
     assert f"`{rule}`" in README
+
+
+def layout_rows() -> list[str]:
+    section = README.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `([^`]+)`", section, re.M)
+
+
+def test_the_layout_table_names_only_paths_that_exist() -> None:
+    rows = layout_rows()
+    assert len(rows) >= 10
+    missing = [row for row in rows if not (PROJECT_ROOT / row.rstrip("/")).exists()]
+    assert missing == []
+
+
+def test_every_top_level_folder_and_python_package_is_in_the_layout() -> None:
+    rows = {row.rstrip("/") for row in layout_rows()}
+    folders = {
+        p.name
+        for p in PROJECT_ROOT.iterdir()
+        if p.is_dir()
+        and not p.name.startswith(".")
+        and p.name not in ("build",)
+        and not p.name.endswith(".egg-info")
+    }
+    packages = {
+        str(p.parent.relative_to(PROJECT_ROOT))
+        for p in (PROJECT_ROOT / "hatool").glob("*/__init__.py")
+    }
+    assert sorted((folders | packages) - rows) == []

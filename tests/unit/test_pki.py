@@ -12,8 +12,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from hatool.cluster.model import Host
 from hatool.errors import HatoolError
-from hatool.pki import CAS, Host, Spec, cluster_spec, describe, ensure, inventory_of, kubeconfig
+from hatool.pki import CAS, Spec, cluster_spec, describe, ensure, inventory_of, kubeconfig
 from hatool.pki.store import write_atomically
 
 MASTERS = [Host(f"master-{i}", f"127.0.6.{i}") for i in (1, 2, 3)]

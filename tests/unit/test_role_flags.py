@@ -1,29 +1,24 @@
 """Every flag the unit templates render, for every supported release, exists in that release.
 
-The templates are rendered in-process with Ansible's own templating and the
-roles' defaults; the flag lists in tests/data/flags/ are the components'
-``--help`` (v1.20, from the binaries) and the reference pages of later
-releases. kube-scheduler has no v1.35 page: v1.36's stands in. The v1.35
-kube-controller-manager list is partial (some --concurrent-* rows are
-missing); hatool renders none of those.
+The templates are rendered in-process with Ansible's own templating, the
+roles' defaults and vars, and the cluster fact that the first play sets;
+the flag lists in tests/data/flags/ are the components' ``--help`` (v1.20,
+from the binaries) and the reference pages of later releases. kube-scheduler
+has no v1.35 page: v1.36's stands in. The v1.35 kube-controller-manager list
+is partial (some --concurrent-* rows are missing); hatool renders none of those.
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-from typing import Any
-
 import pytest
-import yaml
-from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+from ansible.template import trust_as_template
 
-from hatool.inventory.contract import VARIABLES
+from hatool.cluster.model import Cluster
 from hatool.paths import PROJECT_ROOT
-from hatool.versions import DEFAULT_KUBE_VERSION, SUPPORTED
+from hatool.versions import SUPPORTED
+from tests.helpers.inventories import cluster_of, model
+from tests.helpers.render import ROLES, render
 
-ROLES = PROJECT_ROOT / "roles"
 FLAGS = PROJECT_ROOT / "tests" / "data" / "flags"
 LIST_FOR = {"kube-scheduler": {"v1.35": "v1.36"}}
 #: Deprecated flags rendered on purpose, and why.
@@ -46,52 +41,9 @@ UNITS = {
 }
 
 
-def _trusted(value: Any) -> Any:
-    """Mark every string as a template, as Ansible does for a role's own files."""
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return {k: _trusted(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_trusted(v) for v in value]
-    return value
-
-
-def _yaml(path: Path) -> dict[str, Any]:
-    """A role's defaults or vars, as a real run sees them."""
-    if not path.is_file():
-        return {}
-    return dict(_trusted(yaml.safe_load(path.read_text()) or {}))
-
-
-def role_variables(role: str, kube_version: str) -> dict[str, Any]:
-    variables: dict[str, Any] = {}
-    for name in ("cluster", role):
-        variables.update(_yaml(ROLES / name / "defaults" / "main.yml"))
-        variables.update(_yaml(ROLES / name / "vars" / "main.yml"))
-    masters = {f"master-{i}": {"ansible_host": f"127.0.5.{i}"} for i in (1, 2, 3)}
-    variables.update(
-        kube_version=kube_version,
-        inventory_hostname="master-1",
-        inventory_dir="/tmp/inventory",
-        groups={
-            "control_plane": list(masters),
-            "loadbalancer": ["lb-1"],
-            "all": [*masters, "lb-1"],
-        },
-        hostvars={**masters, "lb-1": {"ansible_host": "127.0.5.10"}},
-        ansible_managed="Ansible managed",
-        ansible_facts={"architecture": "x86_64"},
-        artifact_mirror_url="http://127.0.0.1:8780",
-    )
-    return variables
-
-
-def render(role: str, template: str, kube_version: str, **extra: object) -> str:
-    text = trust_as_template((ROLES / role / "templates" / template).read_text())
-    variables = {**role_variables(role, kube_version), **extra}
-    templar = Templar(loader=DataLoader(), variables=variables)
-    return str(templar.template(text))
+def cluster(kube_version: str = "v1.20.2", **extra: object) -> Cluster:
+    """A stacked cluster of masters m1-m3 on 127.0.9.x, as the roles are handed it."""
+    return cluster_of(model({"kube_version": kube_version, **extra}))
 
 
 def exec_flags(unit: str) -> list[str]:
@@ -121,7 +73,7 @@ CASES = [
 @pytest.mark.parametrize(("component", "kube_version"), CASES)
 def test_rendered_flags_exist_and_are_not_deprecated(component: str, kube_version: str) -> None:
     role, template = UNITS[component]
-    unit = render(role, template, kube_version)
+    unit = render(role, template, cluster(kube_version))
     flags = exec_flags(unit)
     assert len(flags) >= 6, unit
     minor = kube_version.rsplit(".", 1)[0]
@@ -140,11 +92,9 @@ def test_rendered_flags_exist_and_are_not_deprecated(component: str, kube_versio
 @pytest.mark.parametrize("component", ["kube-controller-manager", "kube-scheduler"])
 def test_leader_election_flags_follow_the_inventory(component: str) -> None:
     role, template = UNITS[component]
-    variables = role_variables(role, "v1.20.2")
-    variables.update(leader_elect_lease_duration="20s", leader_elect_retry_period="3s")
-    variables[f"{role}_leader_elect_renew_deadline"] = "12s"
-    text = trust_as_template((ROLES / role / "templates" / template).read_text())
-    unit = str(Templar(loader=DataLoader(), variables=variables).template(text))
+    timings = {"leader_elect_lease_duration": "20s", "leader_elect_retry_period": "3s",
+               f"{role}_leader_elect_renew_deadline": "12s"}  # fmt: skip
+    unit = render(role, template, cluster(**timings))
     assert "--leader-elect=true" in unit
     assert "--leader-elect-lease-duration=20s" in unit
     assert "--leader-elect-renew-deadline=12s" in unit
@@ -159,13 +109,13 @@ def test_insecure_port_is_switched_off_only_where_the_flag_exists(
 ) -> None:
     for component in ("kube-controller-manager", "kube-scheduler"):
         role, template = UNITS[component]
-        assert ("--port=0" in render(role, template, kube_version)) is has_port_flag
+        assert ("--port=0" in render(role, template, cluster(kube_version))) is has_port_flag
 
 
 def test_apiserver_uses_every_etcd_member_and_the_security_flags() -> None:
-    unit = render("kube_apiserver", "kube-apiserver.service.j2", "v1.20.2")
+    unit = render("kube_apiserver", "kube-apiserver.service.j2", cluster())
     assert (
-        "--etcd-servers=https://127.0.5.1:2379,https://127.0.5.2:2379,https://127.0.5.3:2379"
+        "--etcd-servers=https://127.0.9.1:2379,https://127.0.9.2:2379,https://127.0.9.3:2379"
         in unit
     )
     for flag in ("--authorization-mode=Node,RBAC", "--profiling=false", "--audit-log-path="):
@@ -173,7 +123,7 @@ def test_apiserver_uses_every_etcd_member_and_the_security_flags() -> None:
 
 
 def test_etcd_requires_client_certificates_on_both_sides() -> None:
-    unit = render("etcd", "etcd.service.j2", "v1.20.2")
+    unit = render("etcd", "etcd.service.j2", cluster())
     assert "--client-cert-auth=true" in unit
     assert "--peer-client-cert-auth=true" in unit
     assert "EnvironmentFile=-/etc/etcd/etcd.env" in unit
@@ -182,16 +132,17 @@ def test_etcd_requires_client_certificates_on_both_sides() -> None:
 
 @pytest.mark.parametrize("minor", sorted(SUPPORTED))
 def test_a_new_cluster_bootstraps_from_every_member(minor: str) -> None:
+    # as service.yml writes it for a new cluster
     env = render(
-        "etcd", "etcd.env.j2", f"{minor}.0",
-        __etcd_env_state="new", __etcd_env_cluster=trust_as_template("{{ __etcd_initial_cluster }}"),
+        "etcd", "etcd.env.j2", cluster(f"{minor}.0"),
+        __etcd_env_state="new", __etcd_env_cluster=trust_as_template("{{ hatool.etcd.initial_cluster }}"),
     )  # fmt: skip
     settings = dict(line.split("=", 1) for line in env.splitlines() if line.startswith("ETCD_"))
     assert settings == {
         "ETCD_INITIAL_CLUSTER_STATE": "new",
         "ETCD_INITIAL_CLUSTER_TOKEN": "hatool-etcd",
-        "ETCD_INITIAL_CLUSTER": "master-1=https://127.0.5.1:2380,master-2=https://127.0.5.2:2380,"
-        "master-3=https://127.0.5.3:2380",
+        "ETCD_INITIAL_CLUSTER": "m1=https://127.0.9.1:2380,m2=https://127.0.9.2:2380,"
+        "m3=https://127.0.9.3:2380",
     }
     # Each variable is the environment form of a flag the etcd release has.
     flags = reference("etcd", SUPPORTED[minor].etcd_minor)
@@ -207,20 +158,3 @@ def test_every_template_starts_with_the_managed_header() -> None:
     for template in templates:
         first = template.read_text().splitlines()[0]
         assert first == "{{ ansible_managed | comment }}", template
-
-
-def test_cluster_role_defaults_match_the_inventory_contract() -> None:
-    defaults = (ROLES / "cluster" / "defaults" / "main.yml").read_text()
-    for name in (
-        "etcd_topology", "kube_version", "leader_elect_lease_duration", "leader_elect_renew_deadline",
-        "leader_elect_retry_period", "kube_apiserver_port", "loadbalancer_port", "kube_service_cidr",
-        "artifact_source",
-    ):  # fmt: skip
-        default = VARIABLES[name].default
-        pattern = rf"{name} \| default\('?{re.escape(str(default))}'?\)"
-        assert re.search(pattern, defaults), (
-            f"{name}: the cluster role's default is not {default!r}"
-        )
-    assert f"default('{DEFAULT_KUBE_VERSION}')" in defaults
-    versions = _yaml(ROLES / "cluster" / "defaults" / "main.yml")["cluster_etcd_versions"]
-    assert versions == {m.removeprefix("v"): r.etcd_version for m, r in SUPPORTED.items()}

@@ -10,51 +10,42 @@ from pathlib import Path
 import pytest
 
 from hatool.cli import main
-from hatool.inventory.model import Model, from_hostvars
+from hatool.cluster.model import Election
+from hatool.inventory.model import from_hostvars
 from hatool.verify.checks import Check, election_flags
 from hatool.verify.drills import Drills
 from hatool.verify.probes import EtcdStatus, on_first_answering_member
 from hatool.verify.remote import Result
 from hatool.verify.report import Report
-from hatool.verify.target import Node, Timings, _ssh_options, from_model
+from hatool.verify.target import Node, _ssh_options
+from tests.helpers.inventories import model, target_of
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def model(extra: dict[str, object] | None = None, topology: str = "stacked") -> Model:
-    groups = {"control_plane": ["m1", "m2", "m3"], "loadbalancer": ["lb"]}
-    if topology == "external":
-        groups["etcd"] = ["e1", "e2", "e3"]
-    shared = {"etcd_topology": topology, "ansible_user": "ops", **(extra or {})}
-    hosts = [h for g in groups.values() for h in g]
-    groups["all"] = hosts
-    hostvars = {h: {**shared, "ansible_host": f"127.0.9.{i}"} for i, h in enumerate(hosts, 1)}
-    return from_hostvars("inv.yml", groups, hostvars)
-
-
 def test_the_takeover_window_of_the_default_timings() -> None:
-    low, high = Timings(15, 10, 2).takeover_window()
+    low, high = Election("15s", "10s", "2s").takeover_window()
     assert (low, high) == (13, pytest.approx(23.8))
 
 
 def test_the_window_follows_the_timings() -> None:
-    assert Timings(30, 20, 5).takeover_window() == (25, pytest.approx(52))
+    assert Election("30s", "20s", "5s").takeover_window() == (25, pytest.approx(52))
 
 
 def test_stacked_members_are_the_masters() -> None:
-    target = from_model(model())
+    target = target_of(model())
     assert [n.name for n in target.etcd_members] == ["m1", "m2", "m3"]
     assert target.etcd_endpoints().split(",")[0] == "https://127.0.9.1:2379"
     assert [n.name for n in target.loadbalancers] == ["lb"]
 
 
 def test_external_members_are_the_etcd_group() -> None:
-    target = from_model(model(topology="external"))
+    target = target_of(model(topology="external"))
     assert [n.name for n in target.etcd_members] == ["e1", "e2", "e3"]
 
 
 def test_per_component_timings_win() -> None:
-    target = from_model(
+    target = target_of(
         model(
             {
                 "leader_elect_lease_duration": "20s",
@@ -62,13 +53,13 @@ def test_per_component_timings_win() -> None:
             }
         )
     )
-    assert target.timings["kube-controller-manager"] == Timings(20, 10, 2)
-    assert target.timings["kube-scheduler"] == Timings(20, 10, 1.5)
+    assert target.election("kube-controller-manager").seconds == (20, 10, 2)
+    assert target.election("kube-scheduler").seconds == (20, 10, 1.5)
 
 
 def test_the_cluster_folder_is_next_to_the_inventory() -> None:
-    target = from_model(model({"cluster_name": "prod"}))
-    assert target.admin_kubeconfig == Path(".hatool/prod/admin.conf")
+    target = target_of(model({"cluster_name": "prod"}), "inventory/prod")
+    assert target.admin_kubeconfig == Path("inventory/prod/.hatool/prod/admin.conf")
 
 
 @pytest.mark.parametrize(
@@ -88,9 +79,9 @@ def test_ssh_options_are_read_like_ssh_does(args: str, expected: dict[str, str])
 
 
 def test_host_keys_are_checked_unless_the_inventory_says_otherwise() -> None:
-    strict = from_model(model()).masters[0]
+    strict = target_of(model()).masters[0]
     assert strict.strict_host_keys
-    loose = from_model(model({"ansible_ssh_common_args": "-o StrictHostKeyChecking=no"})).masters[0]
+    loose = target_of(model({"ansible_ssh_common_args": "-o StrictHostKeyChecking=no"})).masters[0]
     assert not loose.strict_host_keys
 
 
@@ -136,7 +127,7 @@ GOOD = ["/usr/local/bin/kube-scheduler", "--leader-elect=true", "--leader-elect-
 
 def test_election_flags_of_every_running_component_hold() -> None:
     remote = CmdlineRemote({"m1": GOOD, "m2": GOOD, "m3": GOOD})
-    checks = election_flags(from_model(model()), remote)  # type: ignore[arg-type]
+    checks = election_flags(target_of(model()), remote)  # type: ignore[arg-type]
     assert [c.ok for c in checks] == [True, True]
     assert "15s/10s/2s" in checks[1].detail
 
@@ -145,14 +136,14 @@ def test_a_master_with_election_off_or_other_timings_is_named() -> None:
     off = [f.replace("=true", "=false") for f in GOOD]
     slow = [f.replace("duration=15s", "duration=30s") for f in GOOD]
     remote = CmdlineRemote({"m1": GOOD, "m2": off, "m3": slow})
-    scheduler = election_flags(from_model(model()), remote)[1]  # type: ignore[arg-type]
+    scheduler = election_flags(target_of(model()), remote)[1]  # type: ignore[arg-type]
     assert not scheduler.ok
     assert scheduler.detail == ("m2: --leader-elect=false; m3: --leader-elect-lease-duration=30s")
 
 
 def test_a_stopped_component_is_left_to_the_active_row() -> None:
     remote = CmdlineRemote({"m1": GOOD, "m3": GOOD})
-    assert all(c.ok for c in election_flags(from_model(model()), remote))  # type: ignore[arg-type]
+    assert all(c.ok for c in election_flags(target_of(model()), remote))  # type: ignore[arg-type]
 
 
 def test_the_report_prints_rows_and_says_what_failed(tmp_path: Path) -> None:
@@ -185,7 +176,9 @@ def test_verify_before_deploy_says_what_to_do(
 
 def test_verify_refuses_an_invalid_inventory(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", str(REPO / "tests/inventories/etcd-member-count/hosts.yml")]) == 1
-    assert "etcd-member-count" in capsys.readouterr().out
+    err = capsys.readouterr().err
+    assert "etcd-member-count" in err
+    assert err.rstrip().endswith("hatool: refusing to verify: the inventory is invalid")
 
 
 class SshRemote:
@@ -204,13 +197,13 @@ class SshRemote:
 
 def test_the_first_member_that_answers_runs_the_command() -> None:
     remote = SshRemote(down={"m1"})
-    result = on_first_answering_member(from_model(model()), remote, "true")  # type: ignore[arg-type]
+    result = on_first_answering_member(target_of(model()), remote, "true")  # type: ignore[arg-type]
     assert (result.host, remote.tried) == ("m2", ["m1", "m2"])
 
 
 def test_members_to_try_last_are_tried_after_the_others() -> None:
     remote = SshRemote(down={"m2"})
-    target = from_model(model())
+    target = target_of(model())
     result = on_first_answering_member(target, remote, "true", try_last={"m1"})  # type: ignore[arg-type]
     assert (result.host, remote.tried) == ("m3", ["m2", "m3"])
     remote = SshRemote(down={"m2", "m3"})
@@ -220,14 +213,14 @@ def test_members_to_try_last_are_tried_after_the_others() -> None:
 
 def test_when_no_member_answers_the_last_failure_is_returned() -> None:
     remote = SshRemote(down={"m1", "m2", "m3"})
-    result = on_first_answering_member(from_model(model()), remote, "true")  # type: ignore[arg-type]
+    result = on_first_answering_member(target_of(model()), remote, "true")  # type: ignore[arg-type]
     assert (result.host, result.exit_code) == ("m3", 255)
 
 
 def test_clients_enter_through_the_first_load_balancer() -> None:
     groups = {"control_plane": ["m1", "m2", "m3"], "loadbalancer": ["lb1", "lb2"]}
     hostvars = {h: {"etcd_topology": "stacked"} for g in groups.values() for h in g}
-    target = from_model(from_hostvars("inv.yml", {**groups, "all": list(hostvars)}, hostvars))
+    target = target_of(from_hostvars("inv.yml", {**groups, "all": list(hostvars)}, hostvars))
     drills = Drills(target, None, None, None, Report(io.StringIO()), None)  # type: ignore[arg-type]
     assert drills.client_entry() == target.loadbalancers[0]
     assert drills.client_entry().name == "lb1"

@@ -25,7 +25,7 @@ from hatool.verify.drills import apiserver, etcd_members, leaders, master
 from hatool.verify.faults import Faults, run_systemctl
 from hatool.verify.remote import Remote
 from hatool.verify.report import Report
-from hatool.verify.target import LEASES, Node, Target
+from hatool.verify.target import Node, Target
 
 #: Per-request timeout of /readyz while a drill waits for an API server to be back.
 READYZ_TIMEOUT = 3.0
@@ -46,12 +46,8 @@ class Drills:
     hostnames: dict[str, Node] = field(default_factory=dict)
 
     def client_entry(self) -> Node:
-        """The host clients reach the API servers through, on ``target.loadbalancer_port``.
-
-        Today the first load balancer; the one place to change when a virtual
-        address fronts the load balancers.
-        """
-        return self.target.loadbalancers[0]
+        """The host clients reach the API servers through, on ``target.loadbalancer_port``."""
+        return self.target.client_entry
 
     def holder(self, lease: Lease | None) -> Node | None:
         return poll.holder(self.hostnames, lease)
@@ -99,7 +95,7 @@ def run_all(
     """Every drill in turn; afterwards the health checks again, once the cluster has settled."""
     drills = Drills(target, remote, context, leases, report, faults, progress or Progress())
     drills.hostnames = probes.hostnames(target, remote)
-    for lease_name in LEASES:
+    for lease_name in target.cluster.component_names:
         leaders.kill_leader(drills, lease_name, "SIGKILL")
         leaders.kill_leader(drills, lease_name, "SIGTERM")
     apiserver.stop_apiserver(drills, "SIGTERM")

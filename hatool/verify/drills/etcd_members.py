@@ -44,7 +44,7 @@ def etcd_member(drills: Drills, role: str) -> None:
         drills.systemctl(node, "stop", "etcd")
 
         others = [n for n in drills.target.etcd_members if n.name != victim]
-        ask = probes.etcdctl(drills.target, "endpoint", "status", "-w", "json", members=others)
+        ask = drills.target.etcdctl("endpoint", "status", "-w", "json", members=others)
         victim_id = next(i for i, n in status.members.items() if n == victim)
 
         def new_leader() -> bool:
@@ -107,8 +107,8 @@ def hashkv(drills: Drills) -> None:
         drills.report.add(Check("drill", "endpoint hashkv equal", False, status.errors))
         return
     revision = min(revisions)
-    command = probes.etcdctl(
-        drills.target, "endpoint", "hashkv", "--cluster", f"--rev={revision}", "-w", "json"
+    command = drills.target.etcdctl(
+        "endpoint", "hashkv", "--cluster", f"--rev={revision}", "-w", "json"
     )
     result = probes.on_first_answering_member(drills.target, drills.remote, command)
     entries = json.loads(result.stdout) if result.ok else []

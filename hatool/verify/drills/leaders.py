@@ -13,7 +13,6 @@ from hatool.verify import poll
 from hatool.verify.checks import Check
 from hatool.verify.poll import RENEWAL_TIMEOUT, SLACK
 from hatool.verify.report import Report
-from hatool.verify.target import LEASES
 
 if TYPE_CHECKING:
     from hatool.verify.drills import Drills
@@ -21,9 +20,8 @@ if TYPE_CHECKING:
 
 def kill_leader(drills: Drills, lease_name: str, signal: str) -> None:
     """Send ``signal`` to the unit that holds ``lease_name``; one row: takeover time and more."""
-    unit = LEASES[lease_name]
-    timings = drills.target.timings[unit]
-    low, high = timings.takeover_window()
+    unit = lease_name  # a component's Lease and unit share its name
+    low, high = drills.target.election(unit).takeover_window()
     before = drills.renewing(lease_name)
     node = drills.holder(before)
     name = f"{signal} the leading {unit}"

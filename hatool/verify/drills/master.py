@@ -14,7 +14,6 @@ from hatool.verify import poll
 from hatool.verify.checks import Check
 from hatool.verify.poll import API_GAP_BOUND, SLACK
 from hatool.verify.streams import RequestStream
-from hatool.verify.target import LEASES
 
 if TYPE_CHECKING:
     from hatool.verify.drills import Drills
@@ -29,7 +28,7 @@ MOVE_GRACE = 15.0
 
 def lose_master(drills: Drills) -> None:
     """Isolate a master under reads, poll its Leases, restore it: rows for reads, Leases, return."""
-    before = {name: drills.renewing(name) for name in LEASES}
+    before = {name: drills.renewing(name) for name in drills.target.cluster.component_names}
     kcm = drills.holder(before["kube-controller-manager"])
     node = kcm or drills.target.masters[0]
     held = {n: lease for n, lease in before.items() if lease and drills.holder(lease) == node}
@@ -38,9 +37,7 @@ def lose_master(drills: Drills) -> None:
     units = list(MASTER_UNITS)
     if any(m.name == node.name for m in drills.target.etcd_members):
         units.append("etcd")
-    longest = max(
-        (drills.target.timings[LEASES[n]].takeover_window()[1] for n in held), default=0.0
-    )
+    longest = max((drills.target.election(n).takeover_window()[1] for n in held), default=0.0)
     lb = drills.client_entry()
     with RequestStream(drills.context, lb.address, drills.target.loadbalancer_port) as stream:
         time.sleep(2)
@@ -72,7 +69,7 @@ def lose_master(drills: Drills) -> None:
         )
     )  # fmt: skip
     for lease_name, (seconds, to) in moved.items():
-        high = drills.target.timings[LEASES[lease_name]].takeover_window()[1]
+        high = drills.target.election(lease_name).takeover_window()[1]
         drills.report.add(
             Check(
                 "drill",

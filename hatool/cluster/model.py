@@ -1,0 +1,276 @@
+"""The resolved cluster: every fact about a cluster, worked out once from its inventory.
+
+A :class:`Cluster` is immutable and typed. :func:`hatool.cluster.resolve.resolve`
+builds it from a validated inventory; the validation rules, ``hatool verify``,
+the certificates and the playbooks all read this one object. The playbooks
+get it as the fact ``hatool`` (:meth:`Cluster.to_fact`), set by their first
+play, so no role derives a member list, a URL, a port or a path again.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, TypeVar, get_type_hints
+
+from hatool.inventory.durations import parse_duration
+
+#: client-go's leader election multiplies the retry period by up to this jitter factor.
+JITTER_FACTOR = 1.2
+#: How long etcdctl waits, in the roles (a member may be busy after a restart).
+ETCDCTL_TIMEOUTS = ("5s", "15s")
+#: A host's architecture (Ansible's fact) -> the name release downloads use.
+ARCHES = {"x86_64": "amd64", "aarch64": "arm64"}
+
+
+def first_service_ip(cidr: str) -> str:
+    """The first address of the Service network: the ``kubernetes`` Service's."""
+    return str(next(ipaddress.ip_network(cidr, strict=False).hosts()))
+
+
+@dataclass(frozen=True)
+class Host:
+    """An inventory host: its name and the address the other hosts reach it at."""
+
+    name: str
+    address: str
+
+
+@dataclass(frozen=True)
+class EtcdMember:
+    name: str
+    address: str
+    client_url: str
+    peer_url: str
+
+
+@dataclass(frozen=True)
+class Election:
+    """One component's leader-election timings, as Go durations and in seconds."""
+
+    lease_duration: str
+    renew_deadline: str
+    retry_period: str
+
+    @property
+    def seconds(self) -> tuple[float, float, float]:
+        return (
+            parse_duration(self.lease_duration),
+            parse_duration(self.renew_deadline),
+            parse_duration(self.retry_period),
+        )
+
+    def takeover_window(self) -> tuple[float, float]:
+        """Earliest and latest time a standby takes a dead leader's Lease.
+
+        A standby judges expiry on its own clock from when it last saw the
+        Lease change, so a new holder appears no sooner than LD - RP after the
+        leader's last renewal; it retries every RP scaled by a jitter of up to
+        1.2, and may need two such retries, hence LD + 2 * (1 + 1.2) * RP.
+        """
+        lease, _, retry = self.seconds
+        return lease - retry, lease + 2 * (1 + JITTER_FACTOR) * retry
+
+
+@dataclass(frozen=True)
+class Component:
+    """An active-passive component: its binary, systemd unit and Lease share one name."""
+
+    name: str  # kube-controller-manager
+    role: str  # kube_controller_manager
+    election: Election
+    restart_delay: str  # systemd RestartSec after a crash
+
+
+@dataclass(frozen=True)
+class Etcd:
+    version: str  # v3.4.23
+    minor: str  # 3.4: the flag set the templates render
+    members: tuple[EtcdMember, ...]
+    client_port: int
+    peer_port: int
+    data_dir: str
+    pki_dir: str
+    install_dir: str
+    env_file: str
+    initial_cluster_token: str
+
+    def member(self, name: str) -> EtcdMember:
+        for member in self.members:
+            if member.name == name:
+                return member
+        raise KeyError(name)
+
+    def endpoints(self, names: list[str] | None = None) -> str:
+        """Client URLs, comma-separated: of ``names``, else of every member."""
+        chosen = self.members if names is None else [self.member(n) for n in names]
+        return ",".join(m.client_url for m in chosen)
+
+    @property
+    def initial_cluster(self) -> str:
+        """``name=peer-url,...``: how the members of a new cluster find each other."""
+        return ",".join(f"{m.name}={m.peer_url}" for m in self.members)
+
+    def ctl(
+        self, endpoints: str | None = None, *, timeouts: tuple[str, str] = ETCDCTL_TIMEOUTS
+    ) -> list[str]:
+        """The etcdctl command line with the health-check client certificate (arguments follow).
+
+        Without ``endpoints`` the caller appends ``--endpoints=...`` itself.
+        """
+        argv = [
+            "/usr/local/bin/etcdctl",
+            f"--cacert={self.pki_dir}/ca.crt",
+            f"--cert={self.pki_dir}/healthcheck-client.crt",
+            f"--key={self.pki_dir}/healthcheck-client.key",
+            f"--dial-timeout={timeouts[0]}",
+            f"--command-timeout={timeouts[1]}",
+        ]
+        return argv + ([f"--endpoints={endpoints}"] if endpoints else [])
+
+
+@dataclass(frozen=True)
+class ApiServer:
+    port: int
+    pki_dir: str
+    service_cidr: str
+    first_service_ip: str
+    extra_sans: tuple[str, ...]
+    #: master -> its --etcd-servers
+    etcd_servers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoadBalancers:
+    hosts: tuple[Host, ...]
+    port: int
+    #: where clients reach the API: the first load balancer
+    entry: Host
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.entry.address}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    source: str  # official or mirror
+    kube_base: str  # dl.k8s.io/release layout
+    etcd_base: str  # GitHub releases/download layout
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The cluster's files on the controller, in its folder next to the inventory."""
+
+    cluster_dir: str
+    pki: str
+    admin_kubeconfig: str
+    kubeconfigs: str
+    record: str
+
+    @classmethod
+    def under(cls, folder: str) -> Paths:
+        return cls(
+            folder,
+            *(f"{folder}/{name}" for name in ("pki", "admin.conf", "kubeconfigs", "cluster.json")),
+        )
+
+
+def cluster_dir(inventory_dir: str | Path, cluster_name: str) -> Path:
+    """Where a cluster's certificates, kubeconfigs and record live.
+
+    ``<inventory dir>/.hatool/<cluster name>``: next to the inventory, in a
+    dot-folder that Ansible never reads as inventory.
+    """
+    return Path(inventory_dir) / ".hatool" / cluster_name
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str
+    topology: str  # stacked or external
+    kube_version: str  # v1.20.2
+    kube_minor: str  # 1.20
+    masters: tuple[Host, ...]
+    etcd: Etcd
+    apiserver: ApiServer
+    loadbalancers: LoadBalancers
+    components: tuple[Component, ...]
+    artifacts: Artifacts
+    paths: Paths
+
+    @property
+    def component_names(self) -> list[str]:
+        """The active-passive components; each name is its binary, unit and Lease."""
+        return [c.name for c in self.components]
+
+    def component(self, name: str) -> Component:
+        for component in self.components:
+            if name in (component.name, component.role):
+                return component
+        raise KeyError(name)
+
+    @property
+    def local_api_url(self) -> str:
+        """How a master's own components reach its API server."""
+        return f"https://127.0.0.1:{self.apiserver.port}"
+
+    def hosts(self) -> dict[str, str]:
+        """Every host hatool deploys to -> its address."""
+        found = {h.name: h.address for h in self.masters}
+        found.update({m.name: m.address for m in self.etcd.members})
+        found.update({h.name: h.address for h in self.loadbalancers.hosts})
+        return found
+
+    def to_fact(self) -> dict[str, Any]:
+        """The cluster as the playbooks see it (the ``hatool`` fact): plain data, and the
+        lists and maps the templates need, so no role derives them again."""
+        fact = asdict(self)
+        fact["hosts"] = self.hosts()
+        fact["masters_names"] = [h.name for h in self.masters]
+        fact["components"] = {c.name: asdict(c) for c in self.components}
+        fact["local_api_url"] = self.local_api_url
+        fact["arches"] = dict(ARCHES)
+        fact["loadbalancers"]["url"] = self.loadbalancers.url
+        etcd = fact["etcd"]
+        etcd["member_names"] = [m.name for m in self.etcd.members]
+        etcd["endpoints"] = self.etcd.endpoints()
+        etcd["initial_cluster"] = self.etcd.initial_cluster
+        etcd["client_url_of"] = {m.name: m.client_url for m in self.etcd.members}
+        etcd["peer_url_of"] = {m.name: m.peer_url for m in self.etcd.members}
+        etcd["name_of_peer_url"] = {m.peer_url: m.name for m in self.etcd.members}
+        etcd["ctl"] = self.etcd.ctl()
+        return fact
+
+    @classmethod
+    def from_fact(cls, fact: dict[str, Any]) -> Cluster:
+        """The cluster back from its fact (what the action plugins are handed)."""
+        fact = dict(fact)
+        fact["components"] = list(fact["components"].values())
+        return _build(cls, fact)
+
+
+_T = TypeVar("_T")
+
+
+def _build(kind: type[_T], data: Any) -> _T:
+    """A dataclass from plain data, ignoring the fact's derived extras."""
+    hints = get_type_hints(kind)
+    values = {}
+    for item in fields(kind):  # type: ignore[arg-type]
+        if item.name not in data:
+            continue
+        values[item.name] = _convert(hints[item.name], data[item.name])
+    return kind(**values)
+
+
+def _convert(hint: Any, value: Any) -> Any:
+    origin = getattr(hint, "__origin__", None)
+    if is_dataclass(hint) and isinstance(hint, type):
+        return _build(hint, value)
+    if origin is tuple:
+        (inner, *_) = hint.__args__
+        return tuple(_convert(inner, v) for v in value)
+    return value
