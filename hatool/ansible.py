@@ -73,3 +73,11 @@ def run_playbook(argv: list[str], env: Mapping[str, str] | None = None) -> None:
     completed = subprocess.run(argv, env=ansible_env(env), check=False)
     if completed.returncode != 0:
         raise CommandFailed(argv, completed.returncode)
+
+
+def run_playbook_captured(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run ansible-playbook with its output kept (a drill reports its own rows)."""
+    return subprocess.run(
+        argv, env=ansible_env({"ANSIBLE_FORCE_COLOR": "0"}), capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip

@@ -10,6 +10,7 @@ play, so no role derives a member list, a URL, a port or a path again.
 from __future__ import annotations
 
 import ipaddress
+import types
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
@@ -81,6 +82,7 @@ class Component:
     role: str  # kube_controller_manager
     election: Election
     restart_delay: str  # systemd RestartSec after a crash
+    healthz_port: int = 0  # its secure port on 127.0.0.1, where /healthz answers
 
 
 @dataclass(frozen=True)
@@ -139,18 +141,50 @@ class ApiServer:
     extra_sans: tuple[str, ...]
     #: master -> its --etcd-servers
     etcd_servers: dict[str, str] = field(default_factory=dict)
+    #: a graceful stop serves this long after /readyz fails (Go duration)
+    shutdown_delay: str = "5s"
+    #: then watches get this long to end (v1.27+; Go duration)
+    shutdown_watch_grace: str = "10s"
+    #: systemd's TimeoutStopSec, seconds: both of the above and a margin
+    stop_timeout: int = 75
+
+
+@dataclass(frozen=True)
+class Vrrp:
+    """keepalived's settings for the virtual IP."""
+
+    router_id: int  # 1-255, one per cluster on a segment
+    auth: str  # VRRP PASS authentication: different clusters never accept each other
+    advert_int: int  # seconds between advertisements
+    check_interval: int  # seconds between checks of the local load balancer
+    check_fall: int  # failed checks before the host gives the virtual IP up
+    check_rise: int
+
+    def failover_bound(self) -> float:
+        """Latest the virtual IP moves after its holder is lost: a backup declares the
+        master dead after 3 missed advertisements (plus skew), or the holder fails its
+        own check ``fall`` times and gives the address up."""
+        return 3 * self.advert_int + self.check_interval * self.check_fall
 
 
 @dataclass(frozen=True)
 class LoadBalancers:
     hosts: tuple[Host, ...]
     port: int
-    #: where clients reach the API: the first load balancer
+    engine: str  # nginx or haproxy
+    #: where clients reach the API: the virtual IP, else the first load balancer
     entry: Host
+    vip: str | None = None
+    vrrp: Vrrp | None = None
 
     @property
     def url(self) -> str:
         return f"https://{self.entry.address}:{self.port}"
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        """The services that make a host a working load balancer."""
+        return (self.engine, "keepalived") if self.vip else (self.engine,)
 
 
 @dataclass(frozen=True)
@@ -230,7 +264,9 @@ class Cluster:
         fact = asdict(self)
         fact["hosts"] = self.hosts()
         fact["masters_names"] = [h.name for h in self.masters]
-        fact["components"] = {c.name: asdict(c) for c in self.components}
+        fact["components"] = {
+            c.name: {**asdict(c), "lease_seconds": c.election.seconds[0]} for c in self.components
+        }
         fact["local_api_url"] = self.local_api_url
         fact["arches"] = dict(ARCHES)
         fact["loadbalancers"]["url"] = self.loadbalancers.url
@@ -268,6 +304,11 @@ def _build(kind: type[_T], data: Any) -> _T:
 
 def _convert(hint: Any, value: Any) -> Any:
     origin = getattr(hint, "__origin__", None)
+    if isinstance(hint, types.UnionType):  # X | None
+        if value is None:
+            return None
+        (inner,) = [arg for arg in hint.__args__ if arg is not type(None)]
+        return _convert(inner, value)
     if is_dataclass(hint) and isinstance(hint, type):
         return _build(hint, value)
     if origin is tuple:

@@ -9,6 +9,8 @@ too, so a rule and the model never disagree about it.
 
 from __future__ import annotations
 
+import hashlib
+import math
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +25,13 @@ from hatool.cluster.model import (
     Host,
     LoadBalancers,
     Paths,
+    Vrrp,
     cluster_dir,
     first_service_ip,
 )
 from hatool.errors import HatoolError
-from hatool.inventory.contract import ELECTED, TIMINGS
+from hatool.inventory.contract import ELECTED, HEALTHZ_PORTS, TIMINGS
+from hatool.inventory.durations import parse_duration
 from hatool.inventory.model import Model
 from hatool.versions import release_for
 
@@ -117,6 +121,9 @@ def resolve(model: Model, inventory_dir: str | Path | None) -> Cluster:
         first_service_ip=first_service_ip(service_cidr),
         extra_sans=tuple(str(s) for s in model.value("kube_apiserver_extra_sans") or ()),
         etcd_servers={m.name: everyone for m in masters},
+        shutdown_delay=str(model.value("kube_apiserver_shutdown_delay")),
+        shutdown_watch_grace=str(model.value("kube_apiserver_shutdown_watch_grace")),
+        stop_timeout=_stop_timeout(model),
     )
     lbs = tuple(Host(h, address(model, h)) for h in model.hosts_of("loadbalancer"))
     if not lbs:
@@ -127,6 +134,7 @@ def resolve(model: Model, inventory_dir: str | Path | None) -> Cluster:
             role,
             Election(*(str(value) for _, value in election_values(model, role).values())),
             str(model.value(f"{role}_restart_delay")),
+            HEALTHZ_PORTS[binary],
         )
         for binary, role in ELECTED.items()
     )
@@ -141,11 +149,48 @@ def resolve(model: Model, inventory_dir: str | Path | None) -> Cluster:
         masters=masters,
         etcd=etcd,
         apiserver=apiserver,
-        loadbalancers=LoadBalancers(lbs, int(model.value("loadbalancer_port")), lbs[0]),
+        loadbalancers=_loadbalancers(model, name, lbs),
         components=components,
         artifacts=_artifacts(model),
         paths=Paths.under(str(folder)),
     )
+
+
+#: Added to a graceful stop's own time before systemd kills the API server.
+STOP_MARGIN = 60
+
+
+def _stop_timeout(model: Model) -> int:
+    """Seconds systemd gives a stopping API server: its shutdown delay, the watches'
+    grace period and a margin for the requests still running."""
+    spans = ("kube_apiserver_shutdown_delay", "kube_apiserver_shutdown_watch_grace")
+    return STOP_MARGIN + math.ceil(sum(parse_duration(model.value(v)) for v in spans))
+
+
+#: Name of the virtual IP where a host name is wanted (verify's rows, the admin kubeconfig).
+VIP_NAME = "virtual-ip"
+
+
+def vrrp_router_id(cluster_name: str) -> int:
+    """A VRRP router id from the cluster's name: two clusters on one segment differ."""
+    return 1 + int(hashlib.sha256(cluster_name.encode()).hexdigest(), 16) % 255
+
+
+def _loadbalancers(model: Model, name: str, lbs: tuple[Host, ...]) -> LoadBalancers:
+    port = int(model.value("loadbalancer_port"))
+    engine = str(model.value("loadbalancer_engine"))
+    vip = model.value("loadbalancer_vip")
+    if not vip:
+        return LoadBalancers(lbs, port, engine, lbs[0])
+    vrrp = Vrrp(
+        router_id=int(model.value("loadbalancer_vrrp_router_id") or vrrp_router_id(name)),
+        auth=hashlib.sha256(f"hatool-vrrp-{name}".encode()).hexdigest()[:8],
+        advert_int=int(model.value("loadbalancer_vrrp_advert_int")),
+        check_interval=int(model.value("loadbalancer_vrrp_check_interval")),
+        check_fall=int(model.value("loadbalancer_vrrp_check_fall")),
+        check_rise=int(model.value("loadbalancer_vrrp_check_rise")),
+    )
+    return LoadBalancers(lbs, port, engine, Host(VIP_NAME, str(vip)), str(vip), vrrp)
 
 
 def _etcd_minor(version: str) -> str:

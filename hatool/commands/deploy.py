@@ -6,6 +6,8 @@ import argparse
 import time
 from pathlib import Path
 
+from hatool.commands.options import add_playbook_options, playbook_options
+
 
 def kubectl_hint(kube_version: str) -> str:
     from hatool.artifacts.cache import artifacts_dir
@@ -15,15 +17,12 @@ def kubectl_hint(kube_version: str) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from hatool.ansible import PlaybookOptions, playbook_argv, run_playbook
+    from hatool.ansible import playbook_argv, run_playbook
     from hatool.inventory.validate import valid_cluster
     from hatool.paths import playbook
 
     _, cluster = valid_cluster(args.inventory, "refusing to deploy")
-    options = PlaybookOptions(
-        args.check, args.diff, args.limit, args.tags, args.extra_vars, args.verbose
-    )
-    argv = playbook_argv(Path(args.inventory), playbook("site.yml"), options)
+    argv = playbook_argv(Path(args.inventory), playbook("site.yml"), playbook_options(args))
     began = time.monotonic()
     run_playbook(argv)
     elapsed = time.monotonic() - began
@@ -45,12 +44,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "deploy", help="validate the inventory, then deploy the control plane (playbooks/site.yml)"
     )
     parser.add_argument("inventory", help="inventory file or folder")
-    parser.add_argument("--check", action="store_true", help="dry run: report, change nothing")
-    parser.add_argument("--diff", action="store_true", help="show file differences")
-    parser.add_argument("--limit", help="only these hosts (ansible-playbook --limit)")
-    parser.add_argument("--tags", help="only these roles (ansible-playbook --tags)")
-    parser.add_argument(
-        "-e", "--extra-vars", action="append", default=[], metavar="VAR=VALUE",
-        help="extra variables for ansible-playbook (repeatable)",
-    )  # fmt: skip
+    add_playbook_options(parser, selection=True)
     parser.set_defaults(func=_run)

@@ -27,7 +27,7 @@ def _run(args: argparse.Namespace) -> int:
     from hatool.inventory.validate import valid_cluster
     from hatool.progress import Progress
     from hatool.verify import checks, drills
-    from hatool.verify.api import LeaseReader, tls_context
+    from hatool.verify.api import LeaseClient, tls_context
     from hatool.verify.remote import Remote
     from hatool.verify.report import Report
     from hatool.verify.target import target as make_target
@@ -38,7 +38,7 @@ def _run(args: argparse.Namespace) -> int:
     report = Report()
     with Remote() as remote:
         context = tls_context(target.pki)
-        leases = LeaseReader(target.admin_kubeconfig)
+        leases = LeaseClient(target.admin_kubeconfig)
         report.add(*checks.all_checks(target, remote, context, leases))
         if args.drills:
             progress = Progress()

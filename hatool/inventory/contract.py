@@ -53,6 +53,15 @@ ELECTED = {
     "kube-controller-manager": "kube_controller_manager",
     "kube-scheduler": "kube_scheduler",
 }
+#: Their secure ports (the releases' defaults), where /healthz answers on 127.0.0.1.
+HEALTHZ_PORTS = {"kube-controller-manager": 10257, "kube-scheduler": 10259}
+
+#: Variables a playbook takes on its command line (-e NAME=VALUE), never from an
+#: inventory; validation knows them so it does not mistake them for typos.
+PLAYBOOK_PARAMETERS = {
+    "etcd_member": "playbooks/etcd-remove-member.yml: the member to remove",
+    "restart_components": "playbooks/rolling-restart.yml: the components to restart (a list)",
+}
 TIMINGS = ("lease_duration", "renew_deadline", "retry_period")
 
 #: argument_specs types -> Python types a value may have.
@@ -76,11 +85,14 @@ class Variable:
     doc: str
     type: str = "raw"  # an argument_specs type: str, int, bool, list, path, raw
     role: str = "cluster"  # "cluster", or the role that owns it
+    choices: tuple[Any, ...] = ()  # the values allowed, when the spec lists them
 
     def accepts(self, value: Any) -> bool:
         """Whether ``value`` has this variable's type (``None`` means "use the default")."""
         if value is None:
             return True
+        if self.choices and value not in self.choices:
+            return False
         allowed = _TYPES.get(self.type, (object,))
         if self.type == "int" and isinstance(value, bool):
             return False
@@ -136,6 +148,13 @@ CLUSTER_VARIABLES: tuple[Variable, ...] = (
     ),
     _cluster("kube_apiserver_port", 6443, "port of every API server", "int"),
     _cluster("loadbalancer_port", 6443, "port of every load balancer", "int"),
+    _cluster(
+        "loadbalancer_vip",
+        None,
+        "a virtual IP address that keepalived (VRRP) keeps on one healthy load balancer; "
+        "clients, the admin kubeconfig and `hatool verify` use it. Needs 2 or more load "
+        "balancers on one network segment",
+    ),
     _cluster(
         "kube_service_cidr",
         "10.96.0.0/12",
@@ -255,6 +274,7 @@ def role_variables(role: str, roles_dir: Path | None = None) -> list[Variable]:
                 str(spec.get("description", "")),
                 str(spec.get("type", "raw")),
                 role,
+                tuple(spec.get("choices") or ()),
             )
         )
     return variables

@@ -23,6 +23,7 @@ class LabFaults:
 
     lab: Lab
     how: ClassVar[str] = "cut off the network"
+    power_how: ClassVar[str] = "stop its container"
 
     def isolate(self, node: Node, units: Sequence[str]) -> None:
         """Disconnect the host's container from the lab network (``units`` keep running)."""
@@ -31,6 +32,14 @@ class LabFaults:
     def restore(self, node: Node, units: Sequence[str]) -> None:
         """Reconnect the container, with the same address."""
         self.lab.host(node.name).connect()
+
+    def power_off(self, node: Node, units: Sequence[str]) -> None:
+        """Stop the container: its systemd shuts every service down, as on a real host."""
+        self.lab.host(node.name).stop()
+
+    def power_on(self, node: Node, units: Sequence[str]) -> None:
+        """Start the container: it boots, and its services start as enabled."""
+        self.lab.host(node.name).start()
 
 
 def lab_of(inventory: str | Path) -> Lab | None:

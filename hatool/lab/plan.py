@@ -21,6 +21,8 @@ from hatool.versions import OFFLINE_ETCD_VERSION, OFFLINE_KUBE_VERSION
 
 SUBNET_POOL = ipaddress.IPv4Network("10.213.0.0/16")
 FIRST_HOST_OCTET = 11
+#: With 2 or more load balancers, the lab's virtual IP: this host number of its subnet.
+VIP_OCTET = 250
 ARTIFACT_PORT = 8780
 SSH_USER = "ops"
 TOPOLOGIES = ("stacked", "external")
@@ -129,6 +131,13 @@ class Lab:
     def artifact_url(self) -> str:
         return f"http://{self.gateway}:{ARTIFACT_PORT}"
 
+    @property
+    def vip(self) -> str | None:
+        """The virtual IP over the load balancers (2 or more of them), from the lab's subnet."""
+        if len(self.group("loadbalancer")) < 2:
+            return None
+        return str(ipaddress.IPv4Network(self.subnet)[VIP_OCTET])
+
     def host(self, name: str) -> LabHostControl:
         """The controls of host ``name`` (stop, start, disconnect, exec...)."""
         for host in self.hosts:
@@ -211,6 +220,8 @@ class Lab:
             "artifact_source": "mirror",
             "artifact_mirror_url": self.artifact_url,
         }
+        if self.vip:
+            variables["loadbalancer_vip"] = self.vip
         children: dict[str, Any] = {}
         for group in GROUPS:
             members = self.group(group)

@@ -110,7 +110,7 @@ def spec_for(cluster: Cluster, renew_before_days: int = RENEW_BEFORE_DAYS) -> Sp
         etcd_members=[Host(m.name, m.address) for m in cluster.etcd.members],
         loadbalancers=list(cluster.loadbalancers.hosts),
         service_cidr=cluster.apiserver.service_cidr,
-        extra_sans=cluster.apiserver.extra_sans,
+        extra_sans=(*cluster.apiserver.extra_sans, *filter(None, [cluster.loadbalancers.vip])),
     )
     spec.renew_before_days = renew_before_days
     return spec

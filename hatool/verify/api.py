@@ -14,6 +14,7 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
 REQUEST_TIMEOUT = 5.0
+HTTP_CONFLICT = 409
 
 
 def tls_context(pki: Path, user: str = "admin") -> ssl.SSLContext:
@@ -45,6 +46,7 @@ class Lease:
     duration_seconds: int | None
     transitions: int | None
     renew_time: datetime | None
+    acquire_time: datetime | None = None
 
     @property
     def holder_hostname(self) -> str | None:
@@ -54,8 +56,9 @@ class Lease:
         return self.holder.rsplit("_", 1)[0]
 
 
-class LeaseReader:
-    """Reads ``kube-system`` Leases through the admin kubeconfig (the load balancer)."""
+class LeaseClient:
+    """``kube-system`` Leases through the admin kubeconfig (the load balancer): read them,
+    and release one whose holder is known to be gone."""
 
     def __init__(self, kubeconfig: Path, timeout: float = 2.0) -> None:
         self._api = k8s.CoordinationV1Api(
@@ -80,4 +83,30 @@ class LeaseReader:
             duration_seconds=spec.lease_duration_seconds,
             transitions=spec.lease_transitions,
             renew_time=spec.renew_time,
+            acquire_time=spec.acquire_time,
         )
+
+    def release(self, name: str, holder: str, namespace: str = "kube-system") -> bool:
+        """Clear the holder of Lease ``name`` if it is still ``holder``; True if it was cleared.
+
+        The caller must know that ``holder`` (an identity, which names one process)
+        is no longer running: a standby then takes the Lease at its next retry
+        instead of waiting a lease duration. The write carries the resourceVersion
+        just read, so a renewal or takeover in between wins (409 Conflict), and the
+        Lease is left alone.
+        """
+        try:
+            lease: Any = self._api.read_namespaced_lease(
+                name, namespace, _request_timeout=self._timeout
+            )
+            if lease.spec.holder_identity != holder:
+                return False
+            lease.spec.holder_identity = ""
+            self._api.replace_namespaced_lease(
+                name, namespace, lease, _request_timeout=self._timeout
+            )
+        except k8s.ApiException as exc:
+            if exc.status == HTTP_CONFLICT:
+                return False
+            raise
+        return True

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from hatool.inventory.durations import parse_duration
-from hatool.verify.api import LeaseReader
+from hatool.verify.api import LeaseClient
 from hatool.verify.probes import (
     etcd_status,
     get_readyz,
@@ -22,6 +22,7 @@ from hatool.verify.probes import (
     on_first_answering_member,
     running_flags,
     unit_states,
+    vip_holders,
 )
 from hatool.verify.remote import Remote
 from hatool.verify.target import Target
@@ -48,6 +49,8 @@ def readyz(target: Target, context: ssl.SSLContext) -> list[Check]:
     """/readyz through every load balancer and of every API server directly."""
     checks = []
     endpoints = [("via load balancer", n, target.loadbalancer_port) for n in target.loadbalancers]
+    if target.cluster.loadbalancers.vip:
+        endpoints.append(("via", target.client_entry, target.loadbalancer_port))
     endpoints += [("direct", n, target.apiserver_port) for n in target.masters]
     for how, node, port in endpoints:
         status, body = get_readyz(context, node, port)
@@ -58,6 +61,43 @@ def readyz(target: Target, context: ssl.SSLContext) -> list[Check]:
                 ok=is_ready(status, body),
                 detail=f"HTTP {status}: {body[:200]}" if status else body,
                 data={"host": node.name, "port": port, "status": status},
+            )
+        )
+    return checks
+
+
+# -- the load balancers -------------------------------------------------------------------
+
+
+def loadbalancers(target: Target, remote: Remote) -> list[Check]:
+    """Every load balancer runs its engine (and keepalived); one of them holds the virtual IP."""
+    lbs = target.cluster.loadbalancers
+    units = lbs.units
+    states = {n.name: unit_states(remote, n, *units) for n in target.loadbalancers}
+    down = {
+        host: ", ".join(f"{u} {s}" for u, s in unit.items() if s != "active")
+        for host, unit in states.items()
+        if any(s != "active" for s in unit.values())
+    }
+    checks = [
+        Check(
+            "lb",
+            f"{' and '.join(units)} active on every load balancer",
+            not down,
+            "; ".join(f"{h}: {d}" for h, d in sorted(down.items()))
+            or f"active on {', '.join(sorted(states))}",
+            {"states": states},
+        )
+    ]
+    if lbs.vip:
+        holders = vip_holders(target, remote)
+        checks.append(
+            Check(
+                "lb",
+                f"exactly one load balancer holds the virtual IP {lbs.vip}",
+                len(holders) == 1,
+                f"held by {', '.join(holders) or 'nobody'}",
+                {"holders": holders},
             )
         )
     return checks
@@ -173,7 +213,7 @@ def _same_duration(seen: str | None, seconds: float) -> bool:
         return False
 
 
-def election(target: Target, remote: Remote, leases: LeaseReader) -> list[Check]:
+def election(target: Target, remote: Remote, leases: LeaseClient) -> list[Check]:
     """One holder per Lease, on a master whose service runs; every standby running."""
     by_hostname = hostnames(target, remote)
     units = [c.name for c in target.components]
@@ -221,11 +261,12 @@ def election(target: Target, remote: Remote, leases: LeaseReader) -> list[Check]
 
 
 def all_checks(
-    target: Target, remote: Remote, context: ssl.SSLContext, leases: LeaseReader
+    target: Target, remote: Remote, context: ssl.SSLContext, leases: LeaseClient
 ) -> list[Check]:
     """Every health check, in the order they are printed."""
     return [
         *readyz(target, context),
+        *loadbalancers(target, remote),
         *etcd(target, remote),
         *election(target, remote, leases),
         *election_flags(target, remote),

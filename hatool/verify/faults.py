@@ -34,6 +34,19 @@ class Faults(Protocol):
         """Give ``node`` back (open SSH connections to it may be stale afterwards)."""
         ...
 
+    @property
+    def power_how(self) -> str:
+        """What powering a host off does, in words for a report row ("stop its services")."""
+        ...
+
+    def power_off(self, node: Node, units: Sequence[str]) -> None:
+        """Shut ``node`` down, its ``units`` stopping in order, as for maintenance."""
+        ...
+
+    def power_on(self, node: Node, units: Sequence[str]) -> None:
+        """Start ``node`` again; its services start as at boot (open SSH connections are stale)."""
+        ...
+
 
 def run_systemctl(remote: Remote, progress: Progress, node: Node, *args: str) -> bool:
     """``systemctl ARGS`` on ``node``; a failure is said, not raised, since a drill measures on."""
@@ -50,9 +63,15 @@ class SystemdFaults:
     remote: Remote
     progress: Progress = field(default_factory=Progress)
     how: ClassVar[str] = "stop every service"
+    power_how: ClassVar[str] = "stop its services"
 
     def isolate(self, node: Node, units: Sequence[str]) -> None:
         run_systemctl(self.remote, self.progress, node, "stop", *units)
 
     def restore(self, node: Node, units: Sequence[str]) -> None:
         run_systemctl(self.remote, self.progress, node, "start", *reversed(units))
+
+    # A real host is not powered off by a drill: its services stop as they would
+    # when it shuts down, and start again as at boot.
+    power_off = isolate
+    power_on = restore

@@ -30,7 +30,7 @@ API_GAP_BOUND = 10.0
 
 
 class Leases(Protocol):
-    """Anything that reads a ``kube-system`` Lease by name (``api.LeaseReader`` does)."""
+    """Anything that reads a ``kube-system`` Lease by name (``api.LeaseClient`` does)."""
 
     def read(self, name: str) -> Lease | None: ...
 

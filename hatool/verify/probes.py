@@ -130,3 +130,19 @@ def running_flags(remote: Remote, node: Node, unit: str) -> dict[str, str] | Non
         return None
     pairs = (line.split("=", 1) for line in result.stdout.splitlines() if line.startswith("--"))
     return {pair[0]: pair[1] if len(pair) > 1 else "true" for pair in pairs}
+
+
+def holds_address(remote: Remote, node: Node, address: str) -> bool | None:
+    """Whether ``node`` has ``address`` on an interface (None when SSH failed)."""
+    result = remote.run(node, "ip -o addr show", sudo=False)
+    if result.exit_code == SSH_FAILED:
+        return None
+    return any(f" {address}/" in line for line in result.stdout.splitlines())
+
+
+def vip_holders(target: Target, remote: Remote) -> list[str]:
+    """The load balancers that hold the virtual IP now (exactly one, when all is well)."""
+    vip = target.cluster.loadbalancers.vip
+    if vip is None:
+        return []
+    return [n.name for n in target.loadbalancers if holds_address(remote, n, vip)]

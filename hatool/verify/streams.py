@@ -23,6 +23,8 @@ class StreamResult:
     failures: int = 0
     longest_gap: float = 0.0  # seconds between two successful requests
     errors: list[str] = field(default_factory=list)
+    #: every request: [seconds since the stream began, seconds it took, 1 ok / 0 failed]
+    timeline: list[list[float]] = field(default_factory=list)
 
     def describe(self) -> str:
         return (
@@ -60,13 +62,20 @@ class RequestStream:
         )  # fmt: skip
         return status == HTTP_OK, f"HTTP {status}: {body[:120]}"
 
+    @property
+    def timeline(self) -> list[list[float]]:
+        return self.result.timeline
+
     def _loop(self) -> None:
-        last_success = time.monotonic()
+        start = last_success = time.monotonic()
         now = last_success
         while not self._stop.is_set():
             began = time.monotonic()
             ok, detail = self.request()
             now = time.monotonic()
+            self.result.timeline.append(
+                [round(began - start, 3), round(now - began, 3), 1.0 if ok else 0.0]
+            )
             self.result.requests += 1
             if ok:
                 self.result.longest_gap = max(self.result.longest_gap, now - last_success)

@@ -67,8 +67,10 @@ class Target:
 
     @property
     def client_entry(self) -> Node:
-        """Where clients reach the API: the load balancer the admin kubeconfig names."""
-        return self.nodes[self.cluster.loadbalancers.entry.name]
+        """Where clients reach the API, as the admin kubeconfig says: the virtual IP, else
+        the first load balancer."""
+        entry = self.cluster.loadbalancers.entry
+        return self.nodes.get(entry.name) or Node(entry.name, entry.address)
 
     @property
     def apiserver_port(self) -> int:

@@ -13,7 +13,7 @@ from ansible.utils.display import Display
 
 from hatool.action import HatoolAction
 from hatool.cluster.model import Cluster
-from hatool.verify.api import LeaseReader, tls_context
+from hatool.verify.api import LeaseClient, tls_context
 from hatool.verify.checks import Check, all_checks
 from hatool.verify.remote import Remote
 from hatool.verify.report import Report
@@ -63,7 +63,7 @@ class ActionModule(HatoolAction):
         # The report's own table is not printed: Ansible's display shows the rows.
         report = Report(io.StringIO())
         with Remote() as remote:
-            context, leases = tls_context(target.pki), LeaseReader(target.admin_kubeconfig)
+            context, leases = tls_context(target.pki), LeaseClient(target.admin_kubeconfig)
             report.add(*all_checks(target, remote, context, leases))
         for check in report.checks:
             display.display(row(check))

@@ -25,7 +25,23 @@ CASES: dict[str, tuple[str, str, list[str]]] = {
         "control-plane-size", "warning", ["control_plane: 2 host(s)", "not highly available"],
     ),
     "loadbalancer-single": (
-        "loadbalancer-single", "warning", ["lb-1 is the only load balancer", "single point of failure"],
+        "loadbalancer-single", "warning",
+        ["lb-1 is the only load balancer", "single point of failure", "set loadbalancer_vip"],
+    ),
+    "loadbalancer-vip-invalid": (
+        "loadbalancer-vip-invalid", "error", ["loadbalancer_vip 'api.example.test' is not an IP address"],
+    ),
+    "loadbalancer-vip-taken": (
+        "loadbalancer-vip-taken", "error", ["loadbalancer_vip 127.0.1.10 is lb-1's own address"],
+    ),
+    "loadbalancer-vip-service-cidr": (
+        "loadbalancer-vip-service-cidr", "error", ["loadbalancer_vip 10.96.0.50 is inside kube_service_cidr"],
+    ),
+    "loadbalancer-vip-needs-two": (
+        "loadbalancer-vip-needs-two", "error", ["group loadbalancer has 1 host(s)", "remove loadbalancer_vip"],
+    ),
+    "loadbalancer-vrrp-router-id": (
+        "loadbalancer-vrrp-router-id", "error", ["loadbalancer_vrrp_router_id is 300; use 1-255"],
     ),
     "topology-invalid": ("topology-invalid", "error", ["etcd_topology is 'hybrid'"]),
     "topology-stacked-etcd-group": (

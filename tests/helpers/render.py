@@ -46,7 +46,13 @@ def role_variables(
         hatool=cluster.to_fact(),
         inventory_hostname=host,
         ansible_managed="Ansible managed",
-        ansible_facts={"architecture": "x86_64"},
+        ansible_facts={
+            "architecture": "x86_64",
+            "nodename": host,
+            "interfaces": ["lo", "eth0"],
+            "eth0": {"device": "eth0", "ipv4": {"address": cluster.hosts().get(host, "")}},
+            "lo": {"device": "lo", "ipv4": {"address": "127.0.0.1"}},
+        },
     )
     return variables
 

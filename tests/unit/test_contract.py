@@ -58,6 +58,22 @@ SPECIAL: dict[str, Any] = {
     "kube_controller_manager_controllers": ["*", "-ttl"],
     "loadbalancer_packages": ["nginx-extras"],
     "etcd_initial_cluster_token": "prod-eu-etcd-7",
+    "loadbalancer_vip": "127.0.9.250",
+    "loadbalancer_engine": "haproxy",
+    "loadbalancer_check_interval": "3s",
+    "loadbalancer_vrrp_router_id": 42,
+    "loadbalancer_vip_interface": "bond0",
+    "kube_apiserver_shutdown_watch_grace": "13s",
+}
+
+#: Variables that take effect only with a virtual IP, or only with the haproxy engine.
+NEEDS = {
+    "loadbalancer_vip": {"loadbalancer_vip": "127.0.9.250"},
+    "loadbalancer_vrrp": {"loadbalancer_vip": "127.0.9.250"},
+    "loadbalancer_keepalived": {"loadbalancer_vip": "127.0.9.250"},
+    "loadbalancer_check": {"loadbalancer_engine": "haproxy"},
+    "loadbalancer_haproxy": {"loadbalancer_engine": "haproxy"},
+    "kube_apiserver_shutdown_": {"kube_version": "v1.30.7", "artifact_source": "official"},
 }
 
 #: Variables that steer tasks rather than a rendered file: their role's tasks must use them.
@@ -67,8 +83,11 @@ TASK_SETTINGS = {
     "etcd_health_delay",
     "kube_apiserver_ready_retries",
     "kube_apiserver_ready_delay",
+    "kube_apiserver_ready_consecutive",
     "certificates_renew_before_days",
     "loadbalancer_packages",
+    "loadbalancer_haproxy_packages",
+    "loadbalancer_keepalived_packages",
 }
 
 
@@ -78,6 +97,7 @@ TASK_FACTS = {
     "artifact_source": "hatool.artifacts.",
     "artifact_mirror_url": "hatool.artifacts.",
     "etcd_install_dir": "hatool.etcd.install_dir",
+    "loadbalancer_engine": "hatool.loadbalancers.engine",
 }
 
 
@@ -113,6 +133,10 @@ def rendered(cluster: Cluster, overrides: dict[str, Any]) -> str:
     for role in ROLES:
         host = hosts.get(role, cluster.masters[0].name)
         for template in templates(role):
+            if template.name.startswith(("keepalived", "check-loadbalancer")) and not (
+                cluster.loadbalancers.vip
+            ):
+                continue  # only with a virtual IP
             pieces.append(
                 render(
                     role,
@@ -137,8 +161,10 @@ def shown(value: Any) -> list[str]:
 
 
 def role_tasks(role: str) -> str:
+    """A role's tasks and its vars/main.yml (where tasks' shorthands live)."""
     folder = ROLES_DIR / role
-    return "\n".join(p.read_text() for p in sorted(folder.glob("tasks/*.yml")))
+    files = [*sorted(folder.glob("tasks/*.yml")), *sorted(folder.glob("vars/*.yml"))]
+    return "\n".join(p.read_text() for p in files)
 
 
 @pytest.mark.parametrize("name", sorted(variables()))
@@ -147,8 +173,12 @@ def test_a_public_variable_set_in_the_inventory_is_honoured(name: str) -> None:
     extra: dict[str, Any] = {"kube_version": "v1.20.2"}
     if name.startswith("artifact_"):
         extra.update(artifact_source="mirror", artifact_mirror_url=SPECIAL["artifact_mirror_url"])
+    for prefix, needed in NEEDS.items():
+        if name.startswith(prefix):
+            extra.update(needed)
     extra[name] = value
-    inventory = model(extra, topology="external" if value == "external" else "stacked")
+    lbs = 2 if "loadbalancer_vip" in extra else 1
+    inventory = model(extra, topology="external" if value == "external" else "stacked", lbs=lbs)
     found = [f.line() for f in errors(check(inventory))]
     assert found == [], f"{name}={value!r} should be valid"
     if name == "artifact_mirror_versions":  # it only widens what validation accepts
@@ -179,6 +209,9 @@ def test_a_public_variable_set_in_the_inventory_is_honoured(name: str) -> None:
         return
     text = rendered(cluster, {name: value})
     assert any(form in text for form in shown(value)), f"{name}={value!r} shows up nowhere"
+    without = {k: v for k, v in extra.items() if k != name}
+    baseline = model(without, topology="external" if value == "external" else "stacked", lbs=lbs)
+    assert text != rendered(cluster_of(baseline), {}), f"{name}={value!r} changes nothing"
 
 
 def test_the_etcd_port_and_certificates_reach_the_api_servers_and_verify() -> None:

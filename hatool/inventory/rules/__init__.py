@@ -11,11 +11,20 @@ from __future__ import annotations
 
 from hatool.inventory.findings import ERROR, RULES, Finding, Findings
 from hatool.inventory.model import Model
-from hatool.inventory.rules import election, groups, names, network, record, values, versions
+from hatool.inventory.rules import (
+    election,
+    groups,
+    loadbalancers,
+    names,
+    network,
+    record,
+    values,
+    versions,
+)
 from hatool.inventory.rules.record import read_record
 
 #: The rule modules, in the order their rules run.
-MODULES = (groups, values, network, election, versions, names, record)
+MODULES = (groups, loadbalancers, values, network, election, versions, names, record)
 
 
 def check(model: Model, inventory_dir: str | None = None) -> list[Finding]:

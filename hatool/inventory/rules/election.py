@@ -75,6 +75,16 @@ def leader_election(model: Model, out: Findings) -> None:
         _restart_delay(model, out, binary, role, retry)
 
 
+#: Other settings that are Go durations.
+DURATIONS = ("kube_apiserver_shutdown_delay", "kube_apiserver_shutdown_watch_grace")
+
+
+@declare()
+def durations(model: Model, out: Findings) -> None:
+    for variable in DURATIONS:
+        _seconds(out, variable, "kube-apiserver", model.value(variable))
+
+
 def _restart_delay(model: Model, out: Findings, binary: str, role: str, retry: float) -> None:
     variable = f"{role}_restart_delay"
     delay = _seconds(out, variable, binary, model.value(variable))

@@ -59,29 +59,33 @@ def etcd_size(model: Model, out: Findings) -> None:
         out.add("etcd-member-count", severity, problem, group=etcd_group(model))
 
 
-@declare(("control-plane-size", WARNING, "fewer than 3 masters is not highly available"))
-def control_plane_size(model: Model, out: Findings) -> None:
-    count = len(model.hosts_of("control_plane"))
-    if 0 < count < 3:
+@declare(
+    ("control-plane-size", WARNING, "fewer than 3 masters is not highly available"),
+    (
+        "loadbalancer-single",
+        WARNING,
+        "one load balancer is a single point of failure (add one, and set `loadbalancer_vip`)",
+    ),
+)
+def sizes(model: Model, out: Findings) -> None:
+    masters = len(model.hosts_of("control_plane"))
+    if 0 < masters < 3:
         out.add(
             "control-plane-size",
             WARNING,
-            f"control_plane: {count} host(s): the control plane is not highly available "
+            f"control_plane: {masters} host(s): the control plane is not highly available "
             "(leader election needs a standby on another host, and losing one API server "
             "host must leave others); use 3 or more",
             group="control_plane",
         )
-
-
-@declare(("loadbalancer-single", WARNING, "one load balancer is a single point of failure"))
-def loadbalancer_size(model: Model, out: Findings) -> None:
-    if len(model.hosts_of("loadbalancer")) == 1:
-        host = model.hosts_of("loadbalancer")[0]
+    lbs = model.hosts_of("loadbalancer")
+    if len(lbs) == 1:
         out.add(
             "loadbalancer-single",
             WARNING,
-            f"loadbalancer: {host} is the only load balancer, a single point of failure for "
-            "every client that uses it; add a second one behind a virtual IP or DNS name",
+            f"loadbalancer: {lbs[0]} is the only load balancer, a single point of failure for "
+            "every client that uses it; add a second one and set loadbalancer_vip, a virtual "
+            "IP that keepalived keeps on a healthy one",
             group="loadbalancer",
         )
 

@@ -9,6 +9,7 @@ from hatool.inventory.contract import (
     FOREIGN_PREFIXES,
     HOST_VARIABLES,
     INTERNAL_PREFIX,
+    PLAYBOOK_PARAMETERS,
     RENAMED,
     variables,
 )
@@ -55,7 +56,7 @@ def suggestion(name: str) -> str | None:
     ),
 )
 def names(model: Model, out: Findings) -> None:
-    known = set(variables()) | set(HOST_VARIABLES)
+    known = set(variables()) | set(HOST_VARIABLES) | set(PLAYBOOK_PARAMETERS)
     hosts = model.hatool_hosts()
     setters: dict[str, list[str]] = {}
     for host in hosts:

@@ -38,17 +38,28 @@ def consistent_cluster_values(model: Model, out: Findings) -> None:
             )
 
 
-@declare(("variable-type", ERROR, "a role variable has the type its role's argument spec states"))
+@declare(
+    (
+        "variable-type",
+        ERROR,
+        "a role variable has the type (and one of the choices) its role's argument spec states",
+    )
+)
 def variable_types(model: Model, out: Findings) -> None:
     for name, variable in variables().items():
         if variable.role == "cluster" or not model.is_set(name):
             continue
         value = model.value(name)
         if not variable.accepts(value):
+            wanted = (
+                f"one of {', '.join(map(str, variable.choices))}"
+                if variable.choices
+                else f"a {variable.type}"
+            )
             out.add(
                 "variable-type",
                 ERROR,
-                f"{name} is {value!r}, but roles/{variable.role} takes a {variable.type} "
+                f"{name} is {value!r}, but roles/{variable.role} takes {wanted} "
                 f"({variable.doc.rstrip('.')}; default {variable.default!r})",
                 variable=name,
             )

@@ -9,19 +9,26 @@ One module per kind of drill, each a function of the :class:`Drills` context:
 - ``leaders``: kill the leading kube-controller-manager and kube-scheduler;
 - ``apiserver``: stop an API server while clients send requests;
 - ``etcd_members``: stop the etcd leader and a follower while clients write; hashkv;
-- ``master``: lose a whole master (through :class:`~hatool.verify.faults.Faults`).
+- ``master``: lose a whole master (through :class:`~hatool.verify.faults.Faults`);
+- ``planned``: the rolling-restart playbook under load: API servers, and the
+  leaders of kube-controller-manager and kube-scheduler (Lease released);
+- ``vip``: lose the load balancer that holds the virtual IP, then only its engine.
 """
 
 from __future__ import annotations
 
+import json
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from hatool.ansible import PlaybookOptions, playbook_argv, run_playbook_captured
+from hatool.paths import playbook
 from hatool.progress import Progress
 from hatool.verify import checks, poll, probes
-from hatool.verify.api import Lease, LeaseReader
-from hatool.verify.drills import apiserver, etcd_members, leaders, master
+from hatool.verify.api import Lease, LeaseClient
+from hatool.verify.drills import apiserver, etcd_members, leaders, master, planned, vip
 from hatool.verify.faults import Faults, run_systemctl
 from hatool.verify.remote import Remote
 from hatool.verify.report import Report
@@ -81,12 +88,25 @@ class Drills:
     def etcd_healthy(self) -> bool:
         return all(c.ok for c in checks.etcd(self.target, self.remote))
 
+    def playbook(self, name: str, **extra_vars: object) -> str | None:
+        """Run one of hatool's playbooks on this inventory; None when it passed, else why."""
+        argv = playbook_argv(
+            Path(self.target.inventory),
+            playbook(name),
+            PlaybookOptions(extra_vars=[json.dumps(extra_vars)] if extra_vars else []),
+        )
+        done = run_playbook_captured(argv)
+        if done.returncode == 0:
+            return None
+        failed = [line for line in done.stdout.splitlines() if line.startswith("fatal:")]
+        return f"{name} exited {done.returncode}: {(failed or [done.stderr.strip()])[-1][:300]}"
+
 
 def run_all(
     target: Target,
     remote: Remote,
     context: ssl.SSLContext,
-    leases: LeaseReader,
+    leases: LeaseClient,
     report: Report,
     *,
     faults: Faults,
@@ -98,8 +118,11 @@ def run_all(
     for lease_name in target.cluster.component_names:
         leaders.kill_leader(drills, lease_name, "SIGKILL")
         leaders.kill_leader(drills, lease_name, "SIGTERM")
+        planned.planned_leader_restart(drills, lease_name)
     apiserver.stop_apiserver(drills, "SIGTERM")
     apiserver.stop_apiserver(drills, "SIGKILL")
+    planned.rolling_apiserver_restart(drills)
+    vip.lose_loadbalancers(drills)
     etcd_members.etcd_member(drills, "leader")
     etcd_members.etcd_member(drills, "follower")
     etcd_members.hashkv(drills)
