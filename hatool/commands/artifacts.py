@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 
-from hatool.artifacts import cache, official
-from hatool.artifacts.offline import OfflineBuild
 from hatool.errors import EXIT_CHECK_FAILED, HatoolError
 from hatool.progress import Progress
 from hatool.versions import release_for
 
 
 def _run(args: argparse.Namespace) -> int:
+    from hatool.artifacts import cache, official
+    from hatool.artifacts.offline import OfflineBuild
+
     if args.verify:
         problems = cache.verify()
         for problem in problems:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from hatool.lab import lifecycle
-from hatool.lab.image import ensure_image
 from hatool.lab.plan import TOPOLOGIES, Lab
 from hatool.progress import Progress
 
@@ -19,6 +17,8 @@ def _table(rows: list[dict[str, str]], columns: list[str]) -> str:
 
 
 def _up(args: argparse.Namespace) -> int:
+    from hatool.lab import lifecycle
+
     lab = lifecycle.up(
         args.name,
         topology=args.topology,
@@ -33,6 +33,8 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _down(args: argparse.Namespace) -> int:
+    from hatool.lab import lifecycle
+
     removed = lifecycle.down(args.name, Progress())
     if removed:
         print(f"lab {args.name} removed: {', '.join(removed)}")
@@ -42,6 +44,8 @@ def _down(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from hatool.lab import lifecycle
+
     lab = Lab.load(args.name)
     rows = lifecycle.status(lab)
     if args.json:
@@ -54,12 +58,16 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from hatool.lab import lifecycle
+
     for name in lifecycle.list_labs():
         print(name)
     return 0
 
 
 def _image(args: argparse.Namespace) -> int:
+    from hatool.lab.image import ensure_image
+
     print(ensure_image(Progress(), rebuild=args.rebuild))
     return 0
 
