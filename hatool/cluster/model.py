@@ -147,6 +147,26 @@ class ApiServer:
     shutdown_watch_grace: str = "10s"
     #: systemd's TimeoutStopSec, seconds: both of the above and a margin
     stop_timeout: int = 75
+    #: a started API server is ready after this many good /readyz answers in a row
+    ready_consecutive: int = 3
+
+    def readyz_probe(self) -> list[str]:
+        """A command for the API server's host: exits 0 once its /readyz has answered 'ok'
+        ``ready_consecutive`` times in a row, 1 s apart; else 1 with the reason."""
+        script = (
+            "import ssl, sys, time, urllib.request\n"
+            f"ctx = ssl.create_default_context(cafile='{self.pki_dir}/ca.crt')\n"
+            f"for attempt in range({self.ready_consecutive}):\n"
+            "    time.sleep(1 if attempt else 0)\n"
+            "    try:\n"
+            f"        body = urllib.request.urlopen('https://127.0.0.1:{self.port}/readyz', "
+            "context=ctx, timeout=5).read()\n"
+            "    except OSError as exc:\n"
+            "        sys.exit(f'not ready: {exc}')\n"
+            "    if body != b'ok':\n"
+            "        sys.exit(f'not ready: {body[:200]!r}')\n"
+        )
+        return ["/usr/bin/python3", "-c", script]
 
 
 @dataclass(frozen=True)
@@ -268,6 +288,7 @@ class Cluster:
             c.name: {**asdict(c), "lease_seconds": c.election.seconds[0]} for c in self.components
         }
         fact["local_api_url"] = self.local_api_url
+        fact["apiserver"]["readyz"] = self.apiserver.readyz_probe()
         fact["arches"] = dict(ARCHES)
         fact["loadbalancers"]["url"] = self.loadbalancers.url
         etcd = fact["etcd"]

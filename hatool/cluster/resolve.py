@@ -112,6 +112,12 @@ def resolve(model: Model, inventory_dir: str | Path | None) -> Cluster:
         initial_cluster_token=str(model.value("etcd_initial_cluster_token") or f"{name}-etcd"),
     )
     masters = tuple(Host(h, address(model, h)) for h in model.hosts_of("control_plane"))
+    # Stacked: each API server uses only the member beside it, over loopback. etcd's
+    # client (3.4: gRPC round robin over every member) keeps sending requests to a
+    # member that is cut off until keepalive gives up on it, so with every member
+    # listed, losing a whole master made the surviving API servers hang (README,
+    # Verify). External: every member.
+    local = f"https://127.0.0.1:{client_port}"
     everyone = etcd.endpoints()
     service_cidr = str(model.value("kube_service_cidr"))
     apiserver = ApiServer(
@@ -120,10 +126,11 @@ def resolve(model: Model, inventory_dir: str | Path | None) -> Cluster:
         service_cidr=service_cidr,
         first_service_ip=first_service_ip(service_cidr),
         extra_sans=tuple(str(s) for s in model.value("kube_apiserver_extra_sans") or ()),
-        etcd_servers={m.name: everyone for m in masters},
+        etcd_servers={m.name: local if topology(model) == "stacked" else everyone for m in masters},
         shutdown_delay=str(model.value("kube_apiserver_shutdown_delay")),
         shutdown_watch_grace=str(model.value("kube_apiserver_shutdown_watch_grace")),
         stop_timeout=_stop_timeout(model),
+        ready_consecutive=int(model.value("kube_apiserver_ready_consecutive")),
     )
     lbs = tuple(Host(h, address(model, h)) for h in model.hosts_of("loadbalancer"))
     if not lbs:

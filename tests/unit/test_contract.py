@@ -218,10 +218,11 @@ def test_the_etcd_port_and_certificates_reach_the_api_servers_and_verify() -> No
     inventory = model({"etcd_client_port": 2479, "etcd_pki_dir": "/srv/etcd/tls"})
     cluster = cluster_of(inventory)
     unit = render("kube_apiserver", "kube-apiserver.service.j2", cluster, "m1")
-    assert (
-        "--etcd-servers=https://127.0.9.1:2479,https://127.0.9.2:2479,https://127.0.9.3:2479"
-        in unit
-    )
+    assert "--etcd-servers=https://127.0.0.1:2479 " in unit  # stacked: its own member
+    external = cluster_of(model({"etcd_client_port": 2479}, topology="external"))
+    unit = render("kube_apiserver", "kube-apiserver.service.j2", external, "m1")
+    members = "https://127.0.9.5:2479,https://127.0.9.6:2479,https://127.0.9.7:2479"
+    assert f"--etcd-servers={members} " in unit
     etcd = render("etcd", "etcd.service.j2", cluster, "m1")
     assert "--listen-client-urls=https://127.0.9.1:2479,https://127.0.0.1:2479" in etcd
     assert "--cert-file=/srv/etcd/tls/server.crt" in etcd

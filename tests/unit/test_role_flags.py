@@ -112,14 +112,24 @@ def test_insecure_port_is_switched_off_only_where_the_flag_exists(
         assert ("--port=0" in render(role, template, cluster(kube_version))) is has_port_flag
 
 
-def test_apiserver_uses_every_etcd_member_and_the_security_flags() -> None:
+def test_a_stacked_api_server_uses_only_its_own_member_and_is_bound_to_it() -> None:
     unit = render("kube_apiserver", "kube-apiserver.service.j2", cluster())
-    assert (
-        "--etcd-servers=https://127.0.9.1:2379,https://127.0.9.2:2379,https://127.0.9.3:2379"
-        in unit
-    )
+    assert "--etcd-servers=https://127.0.0.1:2379 " in unit
+    assert "BindsTo=etcd.service" in unit
+    assert "After=etcd.service" in unit
+    assert "WantedBy=multi-user.target etcd.service" in unit
     for flag in ("--authorization-mode=Node,RBAC", "--profiling=false", "--audit-log-path="):
         assert flag in unit
+
+
+def test_an_external_etcd_api_server_uses_every_member_and_is_not_bound() -> None:
+    external = cluster_of(model({"kube_version": "v1.20.2"}, topology="external"))
+    unit = render("kube_apiserver", "kube-apiserver.service.j2", external)
+    members = ",".join(m.client_url for m in external.etcd.members)
+    assert f"--etcd-servers={members} " in unit
+    assert len(external.etcd.members) == 3
+    assert "BindsTo" not in unit
+    assert "WantedBy=multi-user.target\n" in unit
 
 
 def test_etcd_requires_client_certificates_on_both_sides() -> None:

@@ -42,9 +42,10 @@ def etcd_member_addresses(host):
     return {runner.get_variables(m)["ansible_host"] for m in members}
 
 
-def test_api_server_uses_and_reaches_every_etcd_member(host):
-    expected = etcd_member_addresses(host)
-    assert len(expected) >= 3
+def test_api_server_uses_and_reaches_its_etcd_members(host):
+    """Stacked: only the member beside it, over loopback; external: every member."""
+    expected = {"127.0.0.1"} if stacked(host) else etcd_member_addresses(host)
+    assert stacked(host) or len(expected) >= 3
     pid = host.check_output("systemctl show -p MainPID --value kube-apiserver")
     flags = host.file(f"/proc/{pid}/cmdline").content_string.split("\0")
     (servers,) = [f.split("=", 1)[1] for f in flags if f.startswith("--etcd-servers=")]
@@ -59,6 +60,17 @@ def test_api_server_uses_and_reaches_every_etcd_member(host):
         if "kube-apiserver" in line
     }
     assert expected <= peers
+
+
+def test_stacked_api_server_stops_and_starts_with_its_etcd_member(host):
+    api = host.check_output("systemctl show -p BindsTo -p After kube-apiserver")
+    wants = host.check_output("systemctl show -p Wants --value etcd") if stacked(host) else ""
+    if stacked(host):
+        assert "BindsTo=etcd.service" in api
+        assert "etcd.service" in api.split("After=", 1)[1]
+        assert "kube-apiserver.service" in wants.split()
+    else:
+        assert "etcd.service" not in api
 
 
 def test_api_server_listens_on_the_host_address(host):
