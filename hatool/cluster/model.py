@@ -81,6 +81,7 @@ class Component:
     role: str  # kube_controller_manager
     election: Election
     restart_delay: str  # systemd RestartSec after a crash
+    kubeconfig: str  # on every master, 0600
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,44 @@ class LoadBalancers:
 
 
 @dataclass(frozen=True)
+class Security:
+    """How the control plane is hardened (CIS Kubernetes Benchmark), worked out for its releases.
+
+    The roles render these as flags and files; ``hatool verify`` checks the
+    running processes and files against the same values.
+    """
+
+    #: --tls-min-version of kube-apiserver
+    tls_min_version: str
+    #: --tls-cipher-suites of kube-apiserver and --cipher-suites of etcd (TLS 1.2; Go
+    #: always offers every TLS 1.3 suite, which are all strong)
+    tls_cipher_suites: tuple[str, ...]
+    #: etcd's --tls-min-version where the release has the flag (3.5.8 and later); None: etcd
+    #: 3.4, which refuses anything below TLS 1.2 without a flag
+    etcd_tls_min_version: str | None
+    #: True (v1.32+): an AuthenticationConfiguration lets anonymous requests reach only
+    #: /livez, /readyz and /healthz; False: --anonymous-auth=false
+    anonymous_health_only: bool
+    #: The paths anonymous requests may reach when ``anonymous_health_only``
+    health_paths: tuple[str, ...]
+    #: The DenyServiceExternalIPs admission plugin exists (v1.21+)
+    deny_service_external_ips: bool
+    #: Files on every master (0600): the EncryptionConfiguration, the AuthenticationConfiguration
+    encryption_config: str
+    authentication_config: str
+    #: The groups of the admin kubeconfig's and the API server's kubelet client certificates,
+    #: each bound to its ClusterRole by a ClusterRoleBinding the deploy creates
+    admin_group: str
+    kubelet_client_group: str
+    #: The system user etcd runs as; it owns the data directory (0700) and the member's keys
+    etcd_user: str
+    #: kube-controller-manager signs CSRs with the cluster CA (its key then goes to the masters)
+    csr_signer: bool
+    #: kube-controller-manager --terminated-pod-gc-threshold
+    terminated_pod_gc_threshold: int
+
+
+@dataclass(frozen=True)
 class Artifacts:
     source: str  # official or mirror
     kube_base: str  # dl.k8s.io/release layout
@@ -169,13 +208,17 @@ class Paths:
     admin_kubeconfig: str
     kubeconfigs: str
     record: str
+    #: the break-glass kubeconfig (system:masters): kept on the controller only
+    super_admin_kubeconfig: str
+    #: the keys that encrypt Secrets at rest, and the EncryptionConfiguration made from them
+    encryption: str
 
     @classmethod
     def under(cls, folder: str) -> Paths:
-        return cls(
-            folder,
-            *(f"{folder}/{name}" for name in ("pki", "admin.conf", "kubeconfigs", "cluster.json")),
-        )
+        names = (
+            "pki", "admin.conf", "kubeconfigs", "cluster.json", "super-admin.conf", "encryption",
+        )  # fmt: skip
+        return cls(folder, *(f"{folder}/{name}" for name in names))
 
 
 def cluster_dir(inventory_dir: str | Path, cluster_name: str) -> Path:
@@ -200,6 +243,7 @@ class Cluster:
     components: tuple[Component, ...]
     artifacts: Artifacts
     paths: Paths
+    security: Security
 
     @property
     def component_names(self) -> list[str]:
