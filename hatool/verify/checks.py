@@ -221,12 +221,20 @@ def election(target: Target, remote: Remote, leases: LeaseReader) -> list[Check]
 
 
 def all_checks(
-    target: Target, remote: Remote, context: ssl.SSLContext, leases: LeaseReader
+    target: Target,
+    remote: Remote,
+    context: ssl.SSLContext,
+    leases: LeaseReader,
+    *,
+    security: bool = True,
 ) -> list[Check]:
-    """Every health check, in the order they are printed."""
+    """Every health check, in the order they are printed; the CIS rows last (``security``)."""
+    from hatool.verify import cis  # noqa: PLC0415 - cis builds its rows on Check, above
+
     return [
         *readyz(target, context),
         *etcd(target, remote),
         *election(target, remote, leases),
         *election_flags(target, remote),
+        *(cis.checks(target, remote) if security else []),
     ]
