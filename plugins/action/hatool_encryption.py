@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from hatool.action import HatoolAction
 from hatool.cluster.model import Cluster
 from hatool.errors import HatoolError
@@ -90,8 +92,8 @@ class ActionModule(HatoolAction):
         if step == "ensure":
             outcome = encryption.ensure(
                 folder,
-                running=bool(self.args.get("running", False)),
-                masters_have_config=bool(self.args.get("masters_have_config", False)),
+                running=boolean(self.args.get("running", False)),
+                masters_have_config=boolean(self.args.get("masters_have_config", False)),
             )
             return outcome.result(folder)
         if step == "rewrite":

@@ -6,7 +6,6 @@ etcdctl on a member through Ansible); ``hatool verify`` is checked too.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
@@ -19,6 +18,7 @@ import yaml
 
 from hatool.cli import main
 from hatool.paths import PROJECT_ROOT
+from hatool.verify import cis
 from tests.e2e.conftest import (
     BIN,
     Deployment,
@@ -28,6 +28,7 @@ from tests.e2e.conftest import (
     on_host,
     recap,
 )
+from tests.helpers.leaks import leaked, secrets
 
 pytestmark = [pytest.mark.e2e, pytest.mark.lab, pytest.mark.artifacts]
 
@@ -157,8 +158,9 @@ def test_the_verify_playbook_agrees(deployed: Deployment) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:]
     rows = [line for line in done.stdout.splitlines() if line.startswith(("ok    ", "FAIL  "))]
-    assert len(rows) == 16
-    assert all(row.startswith("ok") for row in rows)
+    # 16 health checks, a row per CIS item, 3 on the controller, 3 on the running cluster
+    assert len(rows) == 16 + len(cis.ITEMS) + 6
+    assert all(row.startswith("ok") for row in rows), [r for r in rows if not r.startswith("ok")]
 
 
 def test_a_second_run_changes_nothing(deployed: Deployment) -> None:
@@ -177,31 +179,14 @@ def test_a_check_run_changes_nothing(deployed: Deployment) -> None:
     assert {h: c["changed"] for h, c in counts.items() if c["changed"]} == {}
 
 
-def secrets(deployed: Deployment) -> list[str]:
-    """Pieces of every private key, certificate and embedded credential of the cluster."""
-    pieces = []
-    for path in deployed.cluster_dir.rglob("*"):
-        if path.suffix in (".key", ".crt", ".pub"):
-            lines = [
-                ln for ln in path.read_text().splitlines() if ln and not ln.startswith("-----")
-            ]
-            pieces += [ln for ln in lines if len(ln) >= 40]
-        if path.suffix == ".conf":
-            user = yaml.safe_load(path.read_text())["users"][0]["user"]
-            pieces.append(base64.b64decode(user["client-key-data"]).decode().splitlines()[1])
-            pieces.append(user["client-key-data"][:60])
-    return pieces
-
-
 def test_no_key_certificate_or_credential_in_any_output(deployed: Deployment) -> None:
     assert len(deployed.outputs) >= 3  # first run, second run, check run
     output = "\n".join(deployed.outputs)
     assert "PRIVATE KEY" not in output
     assert "BEGIN CERTIFICATE" not in output
-    pieces = secrets(deployed)
+    pieces = secrets(deployed.cluster_dir)  # the encryption keys too
     assert len(pieces) > 50
-    leaked = [p for p in pieces if p in output]
-    assert leaked == []
+    assert leaked(deployed.cluster_dir, output) == []
 
 
 def test_the_deploy_prints_how_to_use_kubectl(deployed: Deployment) -> None:
