@@ -65,7 +65,8 @@ def _run(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "verify",
-        help="check the deployed control plane (API, etcd, leader election); --drills: failover",
+        help="check the deployed control plane (API, etcd, leader election, CIS items); "
+        "--drills: failover",
     )
     parser.add_argument("inventory", help="the inventory that was deployed")
     parser.add_argument(
