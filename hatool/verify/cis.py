@@ -23,7 +23,7 @@ import hashlib
 import os
 import ssl
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,9 @@ SCHEDULER = "kube-scheduler"
 ETCD = "etcd"
 HTTP_OK = 200
 REFUSED = (401, 403)
+#: Rows besides one per item: the probe reached every host; three on the controller;
+#: three on the running cluster (anonymous requests, a Secret at rest, the bindings).
+OTHER_ROWS = 7
 #: The Secret the encryption row writes through the API and reads raw from etcd.
 PROBE_SECRET = ("default", "hatool-verify-encryption")
 
@@ -70,8 +73,13 @@ def _flags(facts: HostFacts, unit: str) -> dict[str, str] | None:
     return process.flags if process else None
 
 
+#: What a judge says of a host whose process is not running: the row leaves that host to
+#: the health rows (readyz, etcd health, "leader and standbys active"), which report it.
+NOT_RUNNING = " is not running"
+
+
 def _not_running(unit: str) -> list[str]:
-    return [f"{unit} is not running"]
+    return [f"{unit}{NOT_RUNNING}"]
 
 
 def flag_is(unit: str, flag: str, wanted: Callable[[Cluster], str] | str) -> Judge:
@@ -505,25 +513,50 @@ def row_name(item: Item) -> str:
 
 
 def judge_item(item: Item, target: Target, facts: dict[str, HostFacts]) -> Check:
-    """One row: the item on every host it applies to, each failing host named."""
+    """One row: the item on every host it applies to, each failing host named.
+
+    A host the probe did not reach, or whose process is not running, is not
+    judged (the row names it): its own rows say what is wrong there.
+    """
     failed: dict[str, list[str]] = {}
+    skipped: dict[str, list[str]] = {}
     nodes = _nodes(target, item.hosts)
     for node in nodes:
         seen = facts.get(node.name)
         if seen is None or not seen.reached:
-            failed[node.name] = [f"not reached ({seen.error if seen else 'not asked'})"]
+            skipped[node.name] = ["not reached"]
             continue
         problems = item.judge(seen, target.cluster)
-        if problems:
+        if problems and all(p.endswith(NOT_RUNNING) for p in problems):
+            skipped[node.name] = problems
+        elif problems:
             failed[node.name] = problems
-    names = [n.name for n in nodes]
+    judged = [n.name for n in nodes if n.name not in skipped]
     if failed:
         detail = "; ".join(f"{host}: {', '.join(p)}" for host, p in sorted(failed.items()))
+    elif item.note:
+        detail = item.note(target.cluster)
     else:
-        detail = item.note(target.cluster) if item.note else f"holds on {', '.join(names)}"
+        detail = f"holds on {', '.join(judged) or 'no host'}"
+    if skipped:
+        detail += "; not judged: " + "; ".join(
+            f"{host} ({', '.join(p)})" for host, p in sorted(skipped.items())
+        )
     return Check(
         AREA, row_name(item), not failed, detail,
-        {"item": item.id, "hosts": names, "failed": failed},
+        {"item": item.id, "hosts": judged, "failed": failed, "skipped": skipped},
+    )  # fmt: skip
+
+
+def reach_row(target: Target, facts: dict[str, HostFacts]) -> Check:
+    """Whether the probe reached every master and etcd member (the rows judge only those)."""
+    names = [n.name for n in _nodes(target, "masters+etcd")]
+    lost = {n: facts[n].error if n in facts else "not asked" for n in names
+            if n not in facts or not facts[n].reached}  # fmt: skip
+    return Check(
+        AREA, "CIS probe reached every master and etcd member over SSH", not lost,
+        "; ".join(f"{h}: {e}" for h, e in sorted(lost.items())) or f"{len(names)} hosts",
+        {"item": "hatool", "failed": {h: [e] for h, e in lost.items()}},
     )  # fmt: skip
 
 
@@ -558,7 +591,7 @@ def ask_for(target: Target, node: Node) -> Ask:
 
 
 def host_rows(target: Target, facts: dict[str, HostFacts]) -> list[Check]:
-    return [judge_item(item, target, facts) for item in ITEMS]
+    return [reach_row(target, facts), *(judge_item(item, target, facts) for item in ITEMS)]
 
 
 # -- the controller ----------------------------------------------------------------------------
@@ -760,13 +793,3 @@ def checks(target: Target, remote: Remote) -> list[Check]:
         at_rest_check(target, remote),
         bindings_check(target),
     ]
-
-
-def failing(rows: Iterable[Check]) -> list[str]:
-    """``item host`` of every failing row (for a one-line summary)."""
-    found = []
-    for row in rows:
-        if not row.ok:
-            hosts = sorted((row.data.get("failed") or {"": []}).keys())
-            found.append(f"{row.data.get('item', row.name)} {','.join(h for h in hosts if h)}")
-    return found

@@ -130,7 +130,7 @@ def test_every_row_holds_on_what_a_deploy_makes(
     target, facts = deployed
     checks = rows(target, facts)
     assert failed(target, facts) == {}
-    assert len(checks) == len(cis.ITEMS)
+    assert len(checks) == len(cis.ITEMS) + 1  # and whether the probe reached every host
     assert all(c.area == "cis" for c in checks.values())
     items = [c.data["item"] for c in checks.values()]
     for prefix in ("1.1.", "1.2.", "1.3.", "1.4.", "2."):
@@ -229,23 +229,41 @@ def test_the_ca_key_on_a_master_fails_its_row(
     }  # fmt: skip
 
 
-def test_an_unreachable_host_fails_every_row_that_applies_to_it(
+def test_an_unreachable_host_fails_one_row_and_is_named_in_the_others(
     deployed: tuple[Target, dict[str, HostFacts]],
 ) -> None:
     target, facts = deployed
     facts["m3"] = HostFacts("m3", reached=False, error="ssh: timed out")
-    found = failed(target, facts)
-    assert found
-    assert all(hosts == {"m3": ["not reached (ssh: timed out)"]} for hosts in found.values())
+    assert failed(target, facts) == {
+        "CIS probe reached every master and etcd member over SSH": {"m3": ["ssh: timed out"]}
+    }
+    row = rows(target, facts)["1.2.27 --encryption-provider-config, the file 600 root:root"]
+    assert row.data["skipped"] == {"m3": ["not reached"]}
+    assert "m3" not in row.data["hosts"]
 
 
-def test_a_stopped_service_is_named(deployed: tuple[Target, dict[str, HostFacts]]) -> None:
+def test_a_stopped_service_is_left_to_its_own_row(
+    deployed: tuple[Target, dict[str, HostFacts]],
+) -> None:
+    """As for the election flags: "leader and standbys active" reports a stopped scheduler."""
     target, facts = deployed
     del facts["m1"].processes["kube-scheduler"]
-    found = failed(target, facts)
-    assert set(found) == {c.name for c in cis.host_rows(target, facts) if "kube-scheduler" in c.name
-                          and ("1.4." in c.name)}  # fmt: skip
-    assert all(h == {"m1": ["kube-scheduler is not running"]} for h in found.values())
+    assert failed(target, facts) == {}
+    row = rows(target, facts)["1.4.2 kube-scheduler --bind-address=127.0.0.1"]
+    assert row.detail == "holds on m2, m3; not judged: m1 (kube-scheduler is not running)"
+
+
+def test_a_stopped_service_does_not_hide_what_else_is_wrong(
+    deployed: tuple[Target, dict[str, HostFacts]],
+) -> None:
+    target, facts = deployed
+    member = target.etcd_members[0].name
+    del facts[member].processes["etcd"]
+    data = target.cluster.etcd.data_dir
+    facts[member].files[data] = FileInfo(data, 0o700, "root", "root", "d")
+    assert only(target, facts, "1.1.12") == {
+        member: [f"{data} is root:root", "etcd is not running"]
+    }
 
 
 def test_deny_service_external_ips_is_not_asked_of_v1_20(tmp_path: Path) -> None:
