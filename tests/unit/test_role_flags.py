@@ -18,7 +18,7 @@ from hatool.cluster.model import Cluster
 from hatool.paths import PROJECT_ROOT
 from hatool.versions import SUPPORTED
 from tests.helpers.inventories import cluster_of, model
-from tests.helpers.render import ROLES, render
+from tests.helpers.render import ROLES, render, render_text, role_variables
 
 FLAGS = PROJECT_ROOT / "tests" / "data" / "flags"
 LIST_FOR = {"kube-scheduler": {"v1.35": "v1.36"}}
@@ -277,3 +277,12 @@ def test_the_controller_manager_signs_nothing_unless_asked(minor: str) -> None:
     assert flags["--cluster-signing-key-file"] == "/etc/kubernetes/pki/ca.key"
     assert flags["--cluster-signing-cert-file"] == "/etc/kubernetes/pki/ca.crt"
     assert flags["--terminated-pod-gc-threshold"] == "50"
+
+
+def test_the_readiness_probe_presents_the_health_check_certificate() -> None:
+    """Anonymous requests are refused: the roles' /readyz probe must authenticate."""
+    variables = role_variables("kube_apiserver", cluster(), "m1")
+    argv = render_text("{{ __kube_apiserver_readyz }}", variables)
+    assert "load_cert_chain(pki + '/apiserver-healthcheck-client.crt'" in argv
+    assert "/etc/kubernetes/pki" in argv
+    assert "https://127.0.0.1:6443/readyz" in argv
