@@ -82,6 +82,7 @@ class Component:
     role: str  # kube_controller_manager
     election: Election
     restart_delay: str  # systemd RestartSec after a crash
+    kubeconfig: str  # on every master, 0600
     healthz_port: int = 0  # its secure port on 127.0.0.1, where /healthz answers
 
 
@@ -152,10 +153,13 @@ class ApiServer:
 
     def readyz_probe(self) -> list[str]:
         """A command for the API server's host: exits 0 once its /readyz has answered 'ok'
-        ``ready_consecutive`` times in a row, 1 s apart; else 1 with the reason."""
+        ``ready_consecutive`` times in a row, 1 s apart; else 1 with the reason. It
+        presents the health-check client certificate: anonymous requests are refused."""
+        client = f"{self.pki_dir}/apiserver-healthcheck-client"
         script = (
             "import ssl, sys, time, urllib.request\n"
             f"ctx = ssl.create_default_context(cafile='{self.pki_dir}/ca.crt')\n"
+            f"ctx.load_cert_chain('{client}.crt', '{client}.key')\n"
             f"for attempt in range({self.ready_consecutive}):\n"
             "    time.sleep(1 if attempt else 0)\n"
             "    try:\n"
@@ -208,6 +212,44 @@ class LoadBalancers:
 
 
 @dataclass(frozen=True)
+class Security:
+    """How the control plane is hardened (CIS Kubernetes Benchmark), worked out for its releases.
+
+    The roles render these as flags and files; ``hatool verify`` checks the
+    running processes and files against the same values.
+    """
+
+    #: --tls-min-version of kube-apiserver
+    tls_min_version: str
+    #: --tls-cipher-suites of kube-apiserver and --cipher-suites of etcd (TLS 1.2; Go
+    #: always offers every TLS 1.3 suite, which are all strong)
+    tls_cipher_suites: tuple[str, ...]
+    #: etcd's --tls-min-version where the release has the flag (3.5.8 and later); None: etcd
+    #: 3.4, which refuses anything below TLS 1.2 without a flag
+    etcd_tls_min_version: str | None
+    #: True (v1.32+): an AuthenticationConfiguration lets anonymous requests reach only
+    #: /livez, /readyz and /healthz; False: --anonymous-auth=false
+    anonymous_health_only: bool
+    #: The paths anonymous requests may reach when ``anonymous_health_only``
+    health_paths: tuple[str, ...]
+    #: The DenyServiceExternalIPs admission plugin exists (v1.21+)
+    deny_service_external_ips: bool
+    #: Files on every master (0600): the EncryptionConfiguration, the AuthenticationConfiguration
+    encryption_config: str
+    authentication_config: str
+    #: The groups of the admin kubeconfig's and the API server's kubelet client certificates,
+    #: each bound to its ClusterRole by a ClusterRoleBinding the deploy creates
+    admin_group: str
+    kubelet_client_group: str
+    #: The system user etcd runs as; it owns the data directory (0700) and the member's keys
+    etcd_user: str
+    #: kube-controller-manager signs CSRs with the cluster CA (its key then goes to the masters)
+    csr_signer: bool
+    #: kube-controller-manager --terminated-pod-gc-threshold
+    terminated_pod_gc_threshold: int
+
+
+@dataclass(frozen=True)
 class Artifacts:
     source: str  # official or mirror
     kube_base: str  # dl.k8s.io/release layout
@@ -223,13 +265,17 @@ class Paths:
     admin_kubeconfig: str
     kubeconfigs: str
     record: str
+    #: the break-glass kubeconfig (system:masters): kept on the controller only
+    super_admin_kubeconfig: str
+    #: the keys that encrypt Secrets at rest, and the EncryptionConfiguration made from them
+    encryption: str
 
     @classmethod
     def under(cls, folder: str) -> Paths:
-        return cls(
-            folder,
-            *(f"{folder}/{name}" for name in ("pki", "admin.conf", "kubeconfigs", "cluster.json")),
-        )
+        names = (
+            "pki", "admin.conf", "kubeconfigs", "cluster.json", "super-admin.conf", "encryption",
+        )  # fmt: skip
+        return cls(folder, *(f"{folder}/{name}" for name in names))
 
 
 def cluster_dir(inventory_dir: str | Path, cluster_name: str) -> Path:
@@ -254,6 +300,7 @@ class Cluster:
     components: tuple[Component, ...]
     artifacts: Artifacts
     paths: Paths
+    security: Security
 
     @property
     def component_names(self) -> list[str]:

@@ -33,6 +33,7 @@ from hatool.errors import HatoolError
 from hatool.inventory.contract import ELECTED, HEALTHZ_PORTS, TIMINGS
 from hatool.inventory.durations import parse_duration
 from hatool.inventory.model import Model
+from hatool.security.policy import security
 from hatool.versions import release_for
 
 OFFICIAL_KUBE_BASE = "https://dl.k8s.io/release"
@@ -141,6 +142,7 @@ def resolve(model: Model, inventory_dir: str | Path | None) -> Cluster:
             role,
             Election(*(str(value) for _, value in election_values(model, role).values())),
             str(model.value(f"{role}_restart_delay")),
+            str(model.value(f"{role}_kubeconfig")),
             HEALTHZ_PORTS[binary],
         )
         for binary, role in ELECTED.items()
@@ -160,6 +162,14 @@ def resolve(model: Model, inventory_dir: str | Path | None) -> Cluster:
         components=components,
         artifacts=_artifacts(model),
         paths=Paths.under(str(folder)),
+        security=security(
+            kube_version,
+            etcd_version,
+            csr_signer=bool(model.value("kube_controller_manager_csr_signer")),
+            terminated_pod_gc_threshold=int(
+                model.value("kube_controller_manager_terminated_pod_gc_threshold")
+            ),
+        ),
     )
 
 

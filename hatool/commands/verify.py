@@ -27,7 +27,7 @@ def _run(args: argparse.Namespace) -> int:
     from hatool.inventory.validate import valid_cluster
     from hatool.progress import Progress
     from hatool.verify import checks, drills
-    from hatool.verify.api import LeaseClient, tls_context
+    from hatool.verify.api import LeaseClient, drill_context, tls_context
     from hatool.verify.remote import Remote
     from hatool.verify.report import Report
     from hatool.verify.target import target as make_target
@@ -44,7 +44,13 @@ def _run(args: argparse.Namespace) -> int:
             progress = Progress()
             faults = choose_faults(target.inventory, remote, progress)
             drills.run_all(
-                target, remote, context, leases, report, faults=faults, progress=progress
+                target,
+                remote,
+                drill_context(target.pki),
+                leases,
+                report,
+                faults=faults,
+                progress=progress,
             )
     print(report.summary())
     if args.json:
@@ -59,7 +65,8 @@ def _run(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "verify",
-        help="check the deployed control plane (API, etcd, leader election); --drills: failover",
+        help="check the deployed control plane (API, etcd, leader election, CIS items); "
+        "--drills: failover",
     )
     parser.add_argument("inventory", help="the inventory that was deployed")
     parser.add_argument(

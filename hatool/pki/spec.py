@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from hatool.cluster.model import Cluster, Host, first_service_ip
+from hatool.security.policy import ADMIN_GROUP, KUBELET_CLIENT_GROUP, MASTERS_GROUP
 
 RENEW_BEFORE_DAYS = 30
 
@@ -74,17 +75,24 @@ def cluster_spec(
             "localhost",
         ),
     )
+    # Only the break-glass super-admin is in system:masters, which RBAC cannot
+    # revoke; the others are in groups that ClusterRoleBindings grant rights to.
     certs = [
         CertSpec("apiserver", "ca", "kube-apiserver", sans=api_sans, server=True),
         CertSpec(
             "apiserver-kubelet-client", "ca", "kube-apiserver-kubelet-client",
-            orgs=("system:masters",), client=True,
+            orgs=(KUBELET_CLIENT_GROUP,), client=True,
         ),
         CertSpec("apiserver-etcd-client", "etcd/ca", "kube-apiserver-etcd-client", client=True),
+        # the API servers' readiness probes (no group: any authenticated user may read /readyz)
+        CertSpec(
+            "apiserver-healthcheck-client", "ca", "kube-apiserver-healthcheck-client", client=True,
+        ),
         CertSpec("front-proxy-client", "front-proxy-ca", "front-proxy-client", client=True),
         CertSpec("controller-manager", "ca", "system:kube-controller-manager", client=True),
         CertSpec("scheduler", "ca", "system:kube-scheduler", client=True),
-        CertSpec("admin", "ca", "kubernetes-admin", orgs=("system:masters",), client=True),
+        CertSpec("admin", "ca", "kubernetes-admin", orgs=(ADMIN_GROUP,), client=True),
+        CertSpec("super-admin", "ca", "kubernetes-super-admin", orgs=(MASTERS_GROUP,), client=True),
         CertSpec("etcd/healthcheck-client", "etcd/ca", "kube-etcd-healthcheck-client", client=True),
     ]  # fmt: skip
     for member in etcd_members:

@@ -24,6 +24,22 @@ def tls_context(pki: Path, user: str = "admin") -> ssl.SSLContext:
     return context
 
 
+def drill_context(pki: Path) -> ssl.SSLContext:
+    """The identity of the drills' client traffic: the break-glass super-admin where there is one.
+
+    A starting API server serves requests a moment before its RBAC cache has
+    synced, and a load balancer with passive health checks (nginx) already
+    sends it some: an RBAC-bound client (admin.conf, any service account) may
+    get 403 then. The drills measure whether the API answers through a lost
+    server, as a ``system:masters`` client that RBAC cannot slow down (which
+    admin.conf was before it became revocable); the README's Security section
+    says what RBAC-bound clients see, and load balancers that check /readyz
+    close that window.
+    """
+    user = "super-admin" if (pki / "super-admin.crt").is_file() else "admin"
+    return tls_context(pki, user)
+
+
 def get(
     context: ssl.SSLContext, address: str, port: int, path: str, timeout: float = REQUEST_TIMEOUT
 ) -> tuple[int, str]:

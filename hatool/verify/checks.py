@@ -261,13 +261,21 @@ def election(target: Target, remote: Remote, leases: LeaseClient) -> list[Check]
 
 
 def all_checks(
-    target: Target, remote: Remote, context: ssl.SSLContext, leases: LeaseClient
+    target: Target,
+    remote: Remote,
+    context: ssl.SSLContext,
+    leases: LeaseClient,
+    *,
+    security: bool = True,
 ) -> list[Check]:
-    """Every health check, in the order they are printed."""
+    """Every health check, in the order they are printed; the CIS rows last (``security``)."""
+    from hatool.verify import cis  # noqa: PLC0415 - cis builds its rows on Check, above
+
     return [
         *readyz(target, context),
         *loadbalancers(target, remote),
         *etcd(target, remote),
         *election(target, remote, leases),
         *election_flags(target, remote),
+        *(cis.checks(target, remote) if security else []),
     ]

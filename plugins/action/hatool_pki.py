@@ -1,9 +1,10 @@
 """Action plugin: the cluster's certificates, keys and kubeconfigs, on the controller.
 
 Makes what is missing or must change with :mod:`hatool.pki`, for the
-certificates the resolved cluster needs, writes the admin, controller-manager
-and scheduler kubeconfigs, and reports which files changed: names only, never
-key material. Supports check mode.
+certificates the resolved cluster needs, writes the admin, break-glass
+super-admin, controller-manager and scheduler kubeconfigs, keeps the cluster
+folder 0700, and reports which files changed: names only, never key material.
+Supports check mode.
 """
 
 from __future__ import annotations
@@ -50,10 +51,18 @@ class ActionModule(HatoolAction):
         cluster = Cluster.from_fact(self.args["cluster"])
         spec = spec_for(cluster, int(self.args.get("renew_before_days", 30)))
         folder = Path(cluster.paths.cluster_dir).expanduser()
+        if not self.check_mode:
+            # The cluster's keys and credentials: only the operator may enter.
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            folder.chmod(0o700)
         pki = folder / "pki"
         changed = ensure(pki, spec, check=self.check_mode)
         configs = {
             "admin.conf": ("kubernetes-admin", "admin", cluster.loadbalancers.url),
+            # break-glass: system:masters, never copied to a host
+            "super-admin.conf": (
+                "kubernetes-super-admin", "super-admin", cluster.loadbalancers.url,
+            ),
             "kubeconfigs/controller-manager.conf": (
                 "system:kube-controller-manager", "controller-manager", cluster.local_api_url,
             ),

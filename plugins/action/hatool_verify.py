@@ -1,7 +1,8 @@
 """Action plugin: hatool verify's health checks, for operators who use only Ansible.
 
 Runs on the controller with the same Python code as ``hatool verify``: the
-API through every load balancer and directly, etcd, and leader election.
+API through every load balancer and directly, etcd, leader election, and
+the CIS rows (every benchmark item on the running hosts).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from hatool.verify.target import target as make_target
 
 DOCUMENTATION = r"""
 module: hatool_verify
-short_description: Check a deployed control plane (API, etcd, leader election)
+short_description: Check a deployed control plane (API, etcd, leader election, CIS items)
 description:
   - Runs on the controller; reaches the hosts over SSH with the inventory's settings.
   - The same checks as C(hatool verify INVENTORY), without the drills.
@@ -30,7 +31,7 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Check the API, etcd and leader election
+- name: Check the API, etcd, leader election and the CIS items
   hatool_verify:
     cluster: "{{ hatool }}"
   run_once: true

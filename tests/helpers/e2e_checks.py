@@ -8,7 +8,6 @@ without one module depending on another or on test order.
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import pytest
@@ -24,6 +23,7 @@ from tests.helpers.e2e import (
     recap,
     rows,
 )
+from tests.helpers.leaks import leaked, secrets
 
 LEASES = ("kube-controller-manager", "kube-scheduler")
 
@@ -37,22 +37,6 @@ def figure(request: pytest.FixtureRequest, text: str) -> None:
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(f"figure: {text}")
-
-
-def secrets(deployment: Deployment) -> list[str]:
-    """Pieces of every private key, certificate and embedded credential of the cluster."""
-    pieces = []
-    for path in deployment.kubeconfig.parent.rglob("*"):
-        if path.suffix in (".key", ".crt", ".pub"):
-            lines = [
-                ln for ln in path.read_text().splitlines() if ln and not ln.startswith("-----")
-            ]
-            pieces += [ln for ln in lines if len(ln) >= 40]
-        if path.suffix == ".conf":
-            user = yaml.safe_load(path.read_text())["users"][0]["user"]
-            pieces.append(base64.b64decode(user["client-key-data"]).decode().splitlines()[1])
-            pieces.append(user["client-key-data"][:60])
-    return pieces
 
 
 class DeployedChecks:
@@ -163,9 +147,9 @@ class DeployedChecks:
         output = "\n".join(deployed.outputs)
         assert "PRIVATE KEY" not in output
         assert "BEGIN CERTIFICATE" not in output
-        pieces = secrets(deployed)
-        assert len(pieces) > 50
-        assert [p for p in pieces if p in output] == []
+        folder = deployed.kubeconfig.parent
+        assert len(secrets(folder)) > 50  # the encryption keys among them
+        assert leaked(folder, output) == []
 
 
 class DrillChecks:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -71,10 +72,12 @@ def test_apiserver_certificate_names_every_way_to_reach_the_api(pki: Path) -> No
     ("stem", "identity"),
     [
         ("apiserver", ("ca", "kube-apiserver", [], ExtendedKeyUsageOID.SERVER_AUTH)),
-        ("admin", ("ca", "kubernetes-admin", ["system:masters"], ExtendedKeyUsageOID.CLIENT_AUTH)),
+        ("admin", ("ca", "kubernetes-admin", ["hatool:cluster-admins"], ExtendedKeyUsageOID.CLIENT_AUTH)),
+        ("super-admin", ("ca", "kubernetes-super-admin", ["system:masters"], ExtendedKeyUsageOID.CLIENT_AUTH)),
+        ("apiserver-healthcheck-client", ("ca", "kube-apiserver-healthcheck-client", [], ExtendedKeyUsageOID.CLIENT_AUTH)),
         ("controller-manager", ("ca", "system:kube-controller-manager", [], ExtendedKeyUsageOID.CLIENT_AUTH)),
         ("scheduler", ("ca", "system:kube-scheduler", [], ExtendedKeyUsageOID.CLIENT_AUTH)),
-        ("apiserver-kubelet-client", ("ca", "kube-apiserver-kubelet-client", ["system:masters"], ExtendedKeyUsageOID.CLIENT_AUTH)),
+        ("apiserver-kubelet-client", ("ca", "kube-apiserver-kubelet-client", ["hatool:kubelet-api-admins"], ExtendedKeyUsageOID.CLIENT_AUTH)),
         ("apiserver-etcd-client", ("etcd/ca", "kube-apiserver-etcd-client", [], ExtendedKeyUsageOID.CLIENT_AUTH)),
         ("front-proxy-client", ("front-proxy-ca", "front-proxy-client", [], ExtendedKeyUsageOID.CLIENT_AUTH)),
         ("etcd/master-2-server", ("etcd/ca", "master-2-etcd-server", [], ExtendedKeyUsageOID.SERVER_AUTH)),
@@ -90,6 +93,28 @@ def test_each_certificate_has_its_identity_and_chains_to_its_ca(
     assert leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == cn
     assert [a.value for a in leaf.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)] == orgs
     assert usage in leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+
+
+def test_only_the_break_glass_super_admin_bypasses_rbac() -> None:
+    masters = [c.stem for c in stacked().certs if "system:masters" in c.orgs]
+    assert masters == ["super-admin"]
+
+
+def test_a_certificate_made_for_system_masters_is_remade_in_its_own_group(pki: Path) -> None:
+    """A cluster deployed before admins were revocable: admin.crt moves, its key stays."""
+    old = [
+        replace(c, orgs=("system:masters",))
+        if c.stem in ("admin", "apiserver-kubelet-client")
+        else c
+        for c in stacked().certs
+    ]
+    ensure(pki, Spec(old))
+    before = snapshot(pki)
+    changed = ensure(pki, stacked())
+    assert sorted(changed) == ["admin.crt", "apiserver-kubelet-client.crt"]
+    assert snapshot(pki)["admin.key"] == before["admin.key"]
+    orgs = cert(pki, "admin").subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    assert [o.value for o in orgs] == ["hatool:cluster-admins"]
 
 
 def test_the_three_cas_are_separate(pki: Path) -> None:
@@ -225,7 +250,7 @@ def test_describe_says_what_one_certificate_holds(pki: Path) -> None:
 
 def test_describe_counts_days_left_from_now_and_below_zero_once_expired(pki: Path) -> None:
     info = describe(pki / "admin.crt")
-    assert info.subject == "CN=kubernetes-admin,O=system:masters"
+    assert info.subject == "CN=kubernetes-admin,O=hatool:cluster-admins"
     assert info.sans == ()
     assert info.days_left == 364  # a fresh leaf lives 365 days, less the moments since
     expired = describe(pki / "admin.crt", now=info.not_after + dt.timedelta(hours=1))

@@ -11,13 +11,14 @@ is partial (some --concurrent-* rows are missing); hatool renders none of those.
 from __future__ import annotations
 
 import pytest
+import yaml
 from ansible.template import trust_as_template
 
 from hatool.cluster.model import Cluster
 from hatool.paths import PROJECT_ROOT
 from hatool.versions import SUPPORTED
 from tests.helpers.inventories import cluster_of, model
-from tests.helpers.render import ROLES, render
+from tests.helpers.render import ROLES, render, render_text, role_variables
 
 FLAGS = PROJECT_ROOT / "tests" / "data" / "flags"
 LIST_FOR = {"kube-scheduler": {"v1.35": "v1.36"}}
@@ -168,3 +169,130 @@ def test_every_template_starts_with_the_managed_header() -> None:
     for template in templates:
         first = template.read_text().splitlines()[0]
         assert first == "{{ ansible_managed | comment }}", template
+
+
+# -- hardening (CIS Kubernetes Benchmark) ---------------------------------------------------
+
+
+def running_flags(unit: str) -> dict[str, str]:
+    joined = unit.replace("\\\n", " ")
+    exec_line = next(line for line in joined.splitlines() if line.startswith("ExecStart="))
+    pairs = (word.split("=", 1) for word in exec_line.split() if word.startswith("--"))
+    return {pair[0]: pair[1] if len(pair) > 1 else "true" for pair in pairs}
+
+
+@pytest.mark.parametrize("minor", sorted(SUPPORTED))
+def test_the_api_server_is_hardened_on_every_release(minor: str) -> None:
+    flags = running_flags(
+        render("kube_apiserver", "kube-apiserver.service.j2", cluster(f"{minor}.0"))
+    )
+    assert flags["--encryption-provider-config"] == "/etc/kubernetes/encryption-config.yaml"
+    assert flags["--kubelet-certificate-authority"] == "/etc/kubernetes/pki/ca.crt"
+    assert flags["--tls-min-version"] == "VersionTLS12"
+    suites = flags["--tls-cipher-suites"].split(",")
+    assert len(suites) == 6
+    assert all(s.startswith("TLS_ECDHE_") and ("GCM" in s or "CHACHA20" in s) for s in suites)
+    assert "--token-auth-file" not in flags
+    assert flags["--profiling"] == "false"
+
+
+@pytest.mark.parametrize(
+    ("minor", "anonymous_flag", "authentication_config"),
+    [("v1.20", "false", False), ("v1.30", "false", False), ("v1.31", "false", False),
+     ("v1.35", None, True)],
+)  # fmt: skip
+def test_anonymous_requests_reach_only_the_health_endpoints(
+    minor: str, anonymous_flag: str | None, authentication_config: bool
+) -> None:
+    """--anonymous-auth=false up to v1.31; from v1.32 an AuthenticationConfiguration
+    lets anonymous requests reach /livez, /readyz and /healthz only (the two exclude
+    each other: the flag must not be set with the file)."""
+    assert set(SUPPORTED) == {"v1.20", "v1.30", "v1.31", "v1.35"}  # a new line needs a row here
+    flags = running_flags(
+        render("kube_apiserver", "kube-apiserver.service.j2", cluster(f"{minor}.0"))
+    )
+    assert flags.get("--anonymous-auth") == anonymous_flag
+    assert ("--authentication-config" in flags) is authentication_config
+    if authentication_config:
+        config = yaml.safe_load(
+            render("kube_apiserver", "authentication-config.yaml.j2", cluster(f"{minor}.0"))
+        )
+        assert config["kind"] == "AuthenticationConfiguration"
+        assert config["anonymous"] == {
+            "enabled": True,
+            "conditions": [{"path": "/livez"}, {"path": "/readyz"}, {"path": "/healthz"}],
+        }
+        assert flags["--authentication-config"] == "/etc/kubernetes/authentication-config.yaml"
+
+
+@pytest.mark.parametrize(("minor", "deny"), [("v1.20", False), ("v1.30", True), ("v1.35", True)])
+def test_deny_service_external_ips_where_the_release_has_it(minor: str, deny: bool) -> None:
+    flags = running_flags(
+        render("kube_apiserver", "kube-apiserver.service.j2", cluster(f"{minor}.0"))
+    )
+    plugins = flags["--enable-admission-plugins"].split(",")
+    assert plugins[0] == "NodeRestriction"
+    assert ("DenyServiceExternalIPs" in plugins) is deny
+
+
+def test_an_operator_who_lists_deny_service_external_ips_gets_it_once() -> None:
+    overrides = {"kube_apiserver_admission_plugins": ["NodeRestriction", "DenyServiceExternalIPs"]}
+    unit = render(
+        "kube_apiserver", "kube-apiserver.service.j2", cluster("v1.31.0"), overrides=overrides
+    )
+    assert (
+        running_flags(unit)["--enable-admission-plugins"]
+        == "NodeRestriction,DenyServiceExternalIPs"
+    )
+
+
+@pytest.mark.parametrize(
+    ("minor", "tls_min"), [("v1.20", None), ("v1.30", "TLS1.2"), ("v1.35", "TLS1.2")]
+)
+def test_etcd_runs_as_its_user_with_strong_tls(minor: str, tls_min: str | None) -> None:
+    unit = render("etcd", "etcd.service.j2", cluster(f"{minor}.0"))
+    flags = running_flags(unit)
+    assert flags.get("--tls-min-version") == tls_min  # etcd 3.4 has no flag: TLS 1.2 is built in
+    api = running_flags(
+        render("kube_apiserver", "kube-apiserver.service.j2", cluster(f"{minor}.0"))
+    )
+    assert flags["--cipher-suites"] == api["--tls-cipher-suites"]
+    assert "\nUser=etcd\n" in unit
+    assert "\nGroup=etcd\n" in unit
+    assert "\nExecStartPre=+/bin/chown -R etcd:etcd /var/lib/etcd\n" in unit
+
+
+def test_etcd_tls_min_version_follows_the_etcd_release_not_the_kubernetes_one() -> None:
+    """--tls-min-version came to etcd in 3.5.8: an operator's older 3.5 release has none."""
+    old = running_flags(
+        render("etcd", "etcd.service.j2", cluster("v1.30.0", etcd_version="v3.5.7"))
+    )
+    assert "--tls-min-version" not in old
+    new = running_flags(
+        render("etcd", "etcd.service.j2", cluster("v1.30.0", etcd_version="v3.5.8"))
+    )
+    assert new["--tls-min-version"] == "TLS1.2"
+
+
+@pytest.mark.parametrize("minor", sorted(SUPPORTED))
+def test_the_controller_manager_signs_nothing_unless_asked(minor: str) -> None:
+    kcm = ("kube_controller_manager", "kube-controller-manager.service.j2")
+    flags = running_flags(render(*kcm, cluster(f"{minor}.0")))
+    assert flags["--terminated-pod-gc-threshold"] == "1000"
+    assert not [f for f in flags if f.startswith("--cluster-signing")]
+    assert flags["--root-ca-file"] == "/etc/kubernetes/pki/ca.crt"
+    signer = {"kube_controller_manager_csr_signer": True,
+              "kube_controller_manager_terminated_pod_gc_threshold": 50}  # fmt: skip
+    flags = running_flags(render(*kcm, cluster(f"{minor}.0", **signer), overrides=signer))
+    assert flags["--cluster-signing-key-file"] == "/etc/kubernetes/pki/ca.key"
+    assert flags["--cluster-signing-cert-file"] == "/etc/kubernetes/pki/ca.crt"
+    assert flags["--terminated-pod-gc-threshold"] == "50"
+
+
+def test_the_readiness_probe_presents_the_health_check_certificate() -> None:
+    """Anonymous requests are refused: the roles' /readyz probe must authenticate."""
+    variables = role_variables("kube_apiserver", cluster(), "m1")
+    argv = render_text("{{ __kube_apiserver_readyz }}", variables)
+    assert "load_cert_chain('/etc/kubernetes/pki/apiserver-healthcheck-client.crt'" in argv
+    assert "/etc/kubernetes/pki" in argv
+    assert "https://127.0.0.1:6443/readyz" in argv

@@ -129,10 +129,12 @@ def run_all(
     master.lose_master(drills)
     drills.progress.say("waiting for the cluster to settle, then checking health again ...")
 
+    # The drills change no configuration: the CIS rows before them still hold.
     def healthy() -> bool:
-        return all(c.ok for c in checks.all_checks(target, remote, context, leases))
+        found = checks.all_checks(target, remote, context, leases, security=False)
+        return all(c.ok for c in found)
 
     drills.wait_for("every health check", healthy)
-    for check in checks.all_checks(target, remote, context, leases):
+    for check in checks.all_checks(target, remote, context, leases, security=False):
         check.name = f"after the drills: {check.name}"
         report.add(check)

@@ -51,3 +51,10 @@ def test_the_member_checks_client_and_peer_certificates(host):
 def test_no_control_plane_component_on_an_etcd_host(host, unit):
     assert not host.service(unit).is_running
     assert not host.file(f"/usr/local/bin/{unit}").exists
+
+
+def test_etcd_runs_as_its_own_user_which_owns_its_data(host):
+    pid = host.check_output("systemctl show -p MainPID --value etcd")
+    assert host.check_output(f"stat -c %U /proc/{pid}") == "etcd"
+    data = host.file("/var/lib/etcd")
+    assert (data.user, data.group) == ("etcd", "etcd")

@@ -93,6 +93,7 @@ def test_etcd_listens_for_clients_and_peers_and_keeps_its_data_private(host):
     data = host.file("/var/lib/etcd")
     assert data.is_directory
     assert data.mode == 0o700
+    assert (data.user, data.group) == ("etcd", "etcd")
 
 
 def test_private_keys_are_readable_by_their_owner_only(host):
@@ -115,3 +116,23 @@ def test_kubeconfigs_are_private(host):
 
 def test_no_load_balancer_on_a_master(host):
     assert not host.package("nginx").is_installed
+
+
+def test_certificates_are_private_too(host):
+    with host.sudo():
+        paths = host.check_output("find /etc/kubernetes/pki -name '*.crt'").split()
+        assert "/etc/kubernetes/pki/ca.crt" in paths
+        for path in paths:
+            assert host.file(path).mode == 0o600, path
+        assert not host.file("/etc/kubernetes/pki/ca.key").exists  # the CSR signer is off
+
+
+def test_the_api_server_encrypts_secrets_and_refuses_anonymous_requests(host):
+    pid = host.check_output("systemctl show -p MainPID --value kube-apiserver")
+    flags = host.file(f"/proc/{pid}/cmdline").content_string.split("\0")
+    assert "--encryption-provider-config=/etc/kubernetes/encryption-config.yaml" in flags
+    assert "--anonymous-auth=false" in flags
+    with host.sudo():
+        config = host.file("/etc/kubernetes/encryption-config.yaml")
+        assert config.mode == 0o600
+        assert config.user == "root"
