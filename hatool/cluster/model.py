@@ -154,12 +154,14 @@ class ApiServer:
     def readyz_probe(self) -> list[str]:
         """A command for the API server's host: exits 0 once its /readyz has answered 'ok'
         ``ready_consecutive`` times in a row, 1 s apart; else 1 with the reason. It
-        presents the health-check client certificate: anonymous requests are refused."""
+        presents the health-check client certificate (anonymous requests are refused),
+        once that is installed: a host deployed by an earlier release has none yet."""
         client = f"{self.pki_dir}/apiserver-healthcheck-client"
         script = (
-            "import ssl, sys, time, urllib.request\n"
+            "import os, ssl, sys, time, urllib.request\n"
             f"ctx = ssl.create_default_context(cafile='{self.pki_dir}/ca.crt')\n"
-            f"ctx.load_cert_chain('{client}.crt', '{client}.key')\n"
+            f"if os.path.exists('{client}.key'):\n"
+            f"    ctx.load_cert_chain('{client}.crt', '{client}.key')\n"
             f"for attempt in range({self.ready_consecutive}):\n"
             "    time.sleep(1 if attempt else 0)\n"
             "    try:\n"
