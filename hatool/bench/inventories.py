@@ -1,5 +1,6 @@
 """Inventories of N hosts for timing validation: 5 masters, 5 etcd members, 10 load balancers
-and the rest in a group hatool does not use (one ``group-unknown`` warning)."""
+(3, 3 and 2 below 20 hosts) and the rest in a group hatool does not use (one
+``group-unknown`` warning)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import Any
 
 import yaml
 
-MASTERS = 5
-ETCD = 5
-LBS = 10
+#: (masters, etcd members, load balancers) from 20 hosts on, and below
+LARGE = (5, 5, 10)
+SMALL = (3, 3, 2)
 
 
 def _block(prefix: str, start: int, count: int) -> dict[str, dict[str, str]]:
@@ -22,16 +23,17 @@ def _block(prefix: str, start: int, count: int) -> dict[str, dict[str, str]]:
 
 def inventory(hosts: int) -> dict[str, Any]:
     """The inventory as data (YAML-shaped)."""
-    others = hosts - LBS - MASTERS - ETCD
-    if others < 0:
-        raise ValueError(f"{hosts} hosts: at least {LBS + MASTERS + ETCD}")
+    masters, etcd, lbs = LARGE if hosts > sum(LARGE) else SMALL
+    others = hosts - masters - etcd - lbs
+    if others < 1:
+        raise ValueError(f"{hosts} hosts: at least {sum(SMALL) + 1}")
     return {
         "all": {
             "vars": {"etcd_topology": "external", "kube_version": "v1.31.4"},
             "children": {
-                "control_plane": {"hosts": _block("master", 1, MASTERS)},
-                "etcd": {"hosts": _block("etcd", 100, ETCD)},
-                "loadbalancer": {"hosts": _block("lb", 200, LBS)},
+                "control_plane": {"hosts": _block("master", 1, masters)},
+                "etcd": {"hosts": _block("etcd", 100, etcd)},
+                "loadbalancer": {"hosts": _block("lb", 200, lbs)},
                 "workers": {"hosts": _block("worker", 1000, others)},
             },
         }
