@@ -7,7 +7,6 @@ output goes to a log in the cluster's folder (``-v`` streams it here too).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from hatool.commands.options import add_playbook_options, playbook_options
@@ -22,21 +21,17 @@ def kubectl_hint(kube_version: str) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     from hatool.ansible import playbook_argv
-    from hatool.errors import CommandFailed
     from hatool.inventory.validate import valid_cluster
     from hatool.paths import playbook
-    from hatool.playview.runner import RunFiles, ending, run_viewed
+    from hatool.playview.runner import run_and_show
 
     _, cluster = valid_cluster(args.inventory, "refusing to deploy")
     argv = playbook_argv(Path(args.inventory), playbook("site.yml"), playbook_options(args))
-    files = RunFiles.new(Path(cluster.paths.cluster_dir) / "logs", "deploy")
     what = "check run (nothing is changed)" if args.check else "deploy"
-    print(f"{what}: {args.inventory}; Ansible's output goes to {files.log}", flush=True)
-    result = run_viewed(argv, files, verbose=args.verbose > 0)
-    print("\n" + ending(result), flush=True)
-    if result.returncode != 0:
-        print(file=sys.stderr)
-        raise CommandFailed(argv, result.returncode)
+    result = run_and_show(
+        argv, cluster.paths.cluster_dir, "deploy", f"{what}: {args.inventory}",
+        verbose=args.verbose > 0,
+    )  # fmt: skip
     if args.check:
         print(f"\ncheck run finished in {result.seconds:.0f}s; nothing was changed")
         return 0

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, TextIO
 
 from hatool.ansible import ansible_env
+from hatool.errors import CommandFailed
 from hatool.playview.events import EventTail, private_file
 from hatool.playview.render import View, failure_block, summary_table
 from hatool.playview.state import Run
@@ -139,3 +140,17 @@ def ending(result: ViewedRun) -> str:
     blocks += [failure_block(f) for f in result.run.failures]
     files = f"Ansible's output: {result.files.log}\ntimings: {result.files.timings}"
     return "\n\n".join([*blocks, files])
+
+
+def run_and_show(
+    argv: list[str], cluster_dir: str | Path, command: str, what: str, *, verbose: bool = False
+) -> ViewedRun:
+    """What a hatool command that runs a playbook does: say where the log goes, show the run,
+    print the summary; :class:`CommandFailed` with ansible-playbook's exit code if it failed."""
+    files = RunFiles.new(Path(cluster_dir) / "logs", command)
+    print(f"{what}; Ansible's output goes to {files.log}", flush=True)
+    result = run_viewed(argv, files, verbose=verbose)
+    print("\n" + ending(result), flush=True)
+    if result.returncode != 0:
+        raise CommandFailed(argv, result.returncode)
+    return result

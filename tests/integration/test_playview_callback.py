@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from hatool.ansible import tool
+from hatool.errors import CommandFailed
 from hatool.paths import PROJECT_ROOT
 from hatool.playview.events import read_events
-from hatool.playview.runner import RunFiles, ViewedRun, ending, run_viewed
+from hatool.playview.runner import RunFiles, ViewedRun, ending, run_and_show, run_viewed
 
 PLAYBOOK = PROJECT_ROOT / "tests" / "playbooks" / "events.yml"
 SECRET = "s3cr3t-value-that-must-never-show"  # noqa: S105 - a canary, not a credential
@@ -105,3 +106,16 @@ def test_plain_ansible_playbook_keeps_its_normal_output(tmp_path: Path) -> None:
     assert "TASK [Change something]" in done.stdout
     assert "PLAY RECAP" in done.stdout
     assert "TIMINGS (hatool_events)" not in done.stdout
+
+
+def test_a_command_shows_the_run_and_passes_ansibles_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(CommandFailed) as failed:
+        run_and_show(argv(tmp_path), tmp_path / "cluster", "restart", "restart: hosts.yml")
+    assert failed.value.exit_code == 2
+    printed = capsys.readouterr().out
+    log = next((tmp_path / "cluster" / "logs").glob("restart-*.log"))
+    assert printed.startswith(f"restart: hosts.yml; Ansible's output goes to {log}\n")
+    assert f"Ansible's output: {log}" in printed
+    assert "FAILED h1 in check: Fail with a message" in printed
