@@ -31,6 +31,7 @@ DEPLOY_KINDS = {
     "rerun5": "no-change re-run, 5 masters",
 }
 _BOUND = re.compile(r"expected (?:at most |a gap of at most )?([\d.]+)s(?: to ([\d.]+)s)?")
+_SLACK = re.compile(r"\+([\d.]+)s slack")
 _GAP_BOUND = re.compile(r"gap of (?:at most )?([\d.]+)s")
 
 
@@ -93,10 +94,21 @@ class Ratio:
     today: str
     detail: str = ""
 
+    @property
+    def verdict(self) -> str:
+        if self.target == "(none)":
+            return "-"
+        return {True: "yes", False: "no", None: "not measured"}[self.met]
+
     def cells(self) -> list[str]:
         value = "n/a" if self.value is None else f"{self.value:.2f}"
         met = {True: "yes", False: "**no**", None: "not measured"}[self.met]
         return [self.name, value, self.target, self.today, met, self.detail]
+
+
+def _cpu(results: dict[str, Any], command: str) -> str:
+    entry = results.get("startup", {}).get(command)
+    return f"CPU {entry['cpu']:.3f}s" if entry and entry.get("cpu") is not None else ""
 
 
 def _div(a: float | None, b: float | None) -> float | None:
@@ -173,7 +185,7 @@ def ratios(results: dict[str, Any]) -> list[Ratio]:
             "< 0.3",
             None if help_all is None else help_all < 0.3,
             "1.45",
-            "",
+            _cpu(results, "hatool --help"),
         ),
         Ratio(
             "hatool validate --help (s)",
@@ -181,7 +193,7 @@ def ratios(results: dict[str, Any]) -> list[Ratio]:
             "< 0.3",
             None if help_validate is None else help_validate < 0.3,
             "",
-            "",
+            _cpu(results, "hatool validate --help"),
         ),
     ]
     check = deploy_seconds(results, "check")
@@ -220,6 +232,14 @@ def _bound_of(row: dict[str, Any]) -> tuple[float, float] | None:
             return float(found.group(1)), float(found.group(2))
         return 0.0, float(found.group(1))
     return None
+
+
+def _slack(row: dict[str, Any]) -> float:
+    data = row.get("data") or {}
+    if data.get("slack_seconds") is not None:
+        return float(data["slack_seconds"])
+    written = _SLACK.search(str(row.get("detail", "")))
+    return float(written.group(1)) if written else 0.0
 
 
 def _takeover_label(row: dict[str, Any]) -> str | None:
@@ -262,7 +282,7 @@ def takeovers(reports: Sequence[dict[str, Any]]) -> list[Takeover]:
                     float(value),
                     bound[0],
                     bound[1],
-                    float(data.get("slack_seconds") or 0.0),
+                    _slack(row),
                     bool(row.get("ok")),
                 )
             )
@@ -353,7 +373,7 @@ def plot_takeovers(found: Sequence[Takeover], path: Path) -> Path | None:
             ax.annotate(
                 f"{t.seconds:.2f}s",
                 (t.seconds, y),
-                xytext=(0, -13 - 9 * (n % 2)),
+                xytext=(0, -13 if n % 2 == 0 else 7),
                 textcoords="offset points",
                 ha="center",
                 fontsize=7,
@@ -365,7 +385,9 @@ def plot_takeovers(found: Sequence[Takeover], path: Path) -> Path | None:
     ax.set_xlim(left=0)
     ax.set_xlabel("seconds until another member leads (or the address moved)")
     ax.set_title("Takeover times against their theoretical windows")
-    ax.legend(loc="lower right", fontsize=7)
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.1 - 0.3 / len(labels)), ncol=4, fontsize=7
+    )
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

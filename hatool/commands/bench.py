@@ -36,7 +36,7 @@ def _run(args: argparse.Namespace) -> int:
     report = write_report(results, out)
     for ratio in ratios(results):
         cells = ratio.cells()
-        print(f"  {cells[0]:<50} {cells[1]:>6}  target {cells[2]:<7} met: {cells[4]}")
+        print(f"  {cells[0]:<50} {cells[1]:>6}  target {cells[2]:<7} met: {ratio.verdict}")
     for error in results.get("errors", []):
         print(f"error: {error}")
     print(f"report: {report}")
