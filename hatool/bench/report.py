@@ -102,7 +102,7 @@ class Ratio:
 
     def cells(self) -> list[str]:
         value = "n/a" if self.value is None else f"{self.value:.2f}"
-        met = {True: "yes", False: "**no**", None: "not measured"}[self.met]
+        met = "**no**" if self.met is False else self.verdict
         return [self.name, value, self.target, self.today, met, self.detail]
 
 
@@ -563,6 +563,9 @@ def _figures(results: dict[str, Any]) -> list[list[str]]:
                         f"{entry['wall_max']:.2f}s over {entry['runs']} runs",
                     ]
                 )
+    for command, entry in results.get("startup_under_load", {}).items():
+        rows.append([f"{command} (during the labs' work)", _s(entry["wall"], 3),
+                     f"CPU {entry['cpu']:.3f}s over {entry['runs']} runs"])  # fmt: skip
     for command, entry in results.get("startup", {}).items():
         rows.append(
             [command, _s(entry["wall"], 3), f"CPU {entry['cpu']:.3f}s over {entry['runs']} runs"]
@@ -648,6 +651,7 @@ def write_report(results: dict[str, Any], out: Path) -> Path:
         "",
         "Reproduce: `hatool bench --out DIR` (`--quick --no-drills` for a short run).",
         "",
+        *(f"Note: {note}.\n" for note in results.get("notes", [])),
         "## Ratios (issue 13)",
         "",
         _table(
