@@ -187,7 +187,7 @@ def test_stream_rows_and_their_longest_gap() -> None:
     assert longest_gap([]) == (0.0, 0.0)
 
 
-def test_the_report_and_its_plots(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+def test_the_report_and_its_plots(tmp_path: Path) -> None:
     report = write_report(canned(), tmp_path)
     text = report.read_text()
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
@@ -214,9 +214,6 @@ def test_the_report_and_its_plots(tmp_path: Path, request: pytest.FixtureRequest
     assert "| **total** | 100.0s | 21.0s | 25.0s | 140.0s |" in text
     assert "| 5.0s | etcd | Install etcd | 4.0s |" in text
     assert "| 1 | **FAIL** | SIGTERM the leading kube-scheduler |" in text
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"figure: canned report with {len(pngs)} plots in {tmp_path}")
 
 
 def test_the_report_of_a_quick_run_has_no_empty_plots(tmp_path: Path) -> None:
