@@ -12,14 +12,19 @@ COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-schedul
 
 
 def _run(args: argparse.Namespace) -> int:
-    from hatool.ansible import playbook_argv, run_playbook
+    from hatool.ansible import playbook_argv
     from hatool.inventory.validate import valid_cluster
     from hatool.paths import playbook
+    from hatool.playview.runner import run_and_show
 
-    valid_cluster(args.inventory, "refusing to restart")
+    _, cluster = valid_cluster(args.inventory, "refusing to restart")
     components = args.component or list(COMPONENTS)
     options = playbook_options(args, json.dumps({"restart_components": components}))
-    run_playbook(playbook_argv(Path(args.inventory), playbook("rolling-restart.yml"), options))
+    argv = playbook_argv(Path(args.inventory), playbook("rolling-restart.yml"), options)
+    run_and_show(
+        argv, cluster.paths.cluster_dir, "restart", f"restart: {args.inventory}",
+        verbose=args.verbose > 0,
+    )  # fmt: skip
     print(f"restarted, one host at a time: {', '.join(components)}")
     return 0
 

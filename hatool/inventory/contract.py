@@ -23,8 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from hatool.inventory.yamlfile import safe_load
 from hatool.paths import PROJECT_ROOT
 
 #: Groups hatool knows. ``etcd`` is used only by the external topology.
@@ -253,7 +252,7 @@ RENAMED = {
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
     return dict(data)
 
 

@@ -23,6 +23,7 @@ from ansible.vars.manager import VariableManager
 
 from hatool.errors import EXIT_BAD_INPUT, HatoolError
 from hatool.inventory.model import Model, display_path, from_hostvars
+from hatool.inventory.yamlfile import safe_load
 
 YAML_SUFFIXES = (".yml", ".yaml", ".json")
 _IGNORED_NAMES = re.compile(r"^\.|^host_vars$|^group_vars$|^vars_plugins$")
@@ -60,7 +61,7 @@ def _vars_files(path: Path) -> list[Path]:
 
 def _check_yaml(path: Path) -> None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark is not None else ""

@@ -55,6 +55,19 @@ class TestDeployed(DeployedChecks):
     def test_the_deploy_prints_how_to_use_kubectl(self, deployed: Deployment) -> None:
         assert f"export KUBECONFIG={deployed.kubeconfig}" in deployed.outputs[0]
 
+    def test_the_deploy_shows_one_line_per_phase_and_a_summary(self, deployed: Deployment) -> None:
+        printed = deployed.outputs[0].split("\nAnsible's output: ", 1)[0]
+        phases = [line for line in printed.splitlines() if line.startswith("[")]
+        names = ["Validate the inventory", "Make the cluster's certificates", "Run etcd",
+                 "Run kube-apiserver", "Run the load balancers",
+                 "Run kube-controller-manager and kube-scheduler", "Record what was deployed"]  # fmt: skip
+        assert [next(n for n in names if n in line) for line in phases] == names
+        assert all("FAILED" not in line for line in phases)
+        assert "TASK [" not in printed  # Ansible's own output is in the log
+        header = next(line for line in printed.splitlines() if line.startswith("host "))
+        assert header.split()[:4] == ["host", "ok", "changed", "failed"]
+        assert header.split()[-6:] == ["certs", "etcd", "apiserver", "lb", "kcm+sched", "record"]
+
 
 class TestDrills(DrillChecks):
     def test_the_virtual_ip_moves_when_its_holder_is_lost(

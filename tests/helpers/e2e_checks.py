@@ -33,10 +33,17 @@ def host_recap(output: str) -> dict[str, dict[str, int]]:
 
 
 def figure(request: pytest.FixtureRequest, text: str) -> None:
-    """A measured figure, written to the terminal (and so the CI log) as the test runs."""
+    """A measured figure, written to the terminal (and so the CI log) as the test runs.
+
+    Output capture is suspended around the line: while a test runs, pytest
+    captures file descriptor 1, and the terminal reporter's line would
+    otherwise show only if the test failed.
+    """
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"figure: {text}")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"figure: {text}")
 
 
 class DeployedChecks:

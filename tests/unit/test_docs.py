@@ -52,7 +52,7 @@ def test_every_top_level_folder_and_python_package_is_in_the_layout() -> None:
         for p in PROJECT_ROOT.iterdir()
         if p.is_dir()
         and not p.name.startswith(".")
-        and p.name not in ("build",)
+        and p.name not in ("build", "bench-report")
         and not p.name.endswith(".egg-info")
     }
     packages = {
