@@ -23,7 +23,7 @@ class LabFaults:
 
     lab: Lab
     how: ClassVar[str] = "cut off the network"
-    power_how: ClassVar[str] = "stop its container"
+    power_how: ClassVar[str] = "kill its container"
 
     def isolate(self, node: Node, units: Sequence[str]) -> None:
         """Disconnect the host's container from the lab network (``units`` keep running)."""
@@ -34,11 +34,12 @@ class LabFaults:
         self.lab.host(node.name).connect()
 
     def power_off(self, node: Node, units: Sequence[str]) -> None:
-        """Stop the container: its systemd shuts every service down, as on a real host."""
-        self.lab.host(node.name).stop()
+        """Kill the container, as a power cut: no service gets to say goodbye (keepalived
+        sends no last advertisement), so its peers notice only by what stops arriving."""
+        self.lab.host(node.name).kill()
 
     def power_on(self, node: Node, units: Sequence[str]) -> None:
-        """Start the container: it boots, and its services start as enabled."""
+        """Start the container again: it boots, and its services start as enabled."""
         self.lab.host(node.name).start()
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from hatool.cluster.model import JITTER_FACTOR
 from hatool.verify import probes
+from hatool.verify.api import tls_context
 from hatool.verify.checks import Check
 from hatool.verify.drills.leaders import takeover_after
 from hatool.verify.poll import POLL, SLACK
@@ -39,7 +40,10 @@ def rolling_apiserver_restart(drills: Drills) -> None:
     drills.progress.say(f"{name} ...")
     entry = drills.client_entry()
     began = time.monotonic()
-    with RequestStream(drills.context, entry.address, drills.target.loadbalancer_port) as stream:
+    # As an everyday, RBAC-bound client (admin.conf): a planned restart must not
+    # show it the moment a starting API server has not synced its RBAC cache.
+    context = tls_context(drills.target.pki, "admin")
+    with RequestStream(context, entry.address, drills.target.loadbalancer_port) as stream:
         time.sleep(2)
         failed = drills.playbook(PLAYBOOK, restart_components=["kube-apiserver"])
         time.sleep(2)
