@@ -24,9 +24,12 @@ from pathlib import Path
 
 from hatool.errors import EXIT_CHECK_FAILED, HatoolError
 from hatool.paths import cache_dir
+from hatool.versions import etcd_minor_of
 
 KUBE_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
 ETCD_BINARIES = ("etcd", "etcdctl")
+#: From etcd 3.5 on, offline work on data files (snapshot restore and status) is etcdutl's.
+ETCDUTL = "etcdutl"
 
 OFFICIAL_KUBE_BASE = "https://dl.k8s.io/release"
 OFFICIAL_ETCD_BASE = "https://github.com/etcd-io/etcd/releases/download"
@@ -38,6 +41,13 @@ def artifacts_dir() -> Path:
 
 def mirror_dir(root: Path | None = None) -> Path:
     return (root or artifacts_dir()) / "mirror"
+
+
+def etcd_binaries(version: str) -> tuple[str, ...]:
+    """The binaries an etcd release tarball holds: etcdutl too from 3.5 on."""
+    minor = etcd_minor_of(version)
+    newer = minor is not None and tuple(int(p) for p in minor.split(".")) >= (3, 5)
+    return (*ETCD_BINARIES, ETCDUTL) if newer else ETCD_BINARIES
 
 
 def kube_relpath(version: str, arch: str, binary: str) -> str:
@@ -91,6 +101,7 @@ class Layout:
         return self.etcd_folder / etcd_tarball_name(self.etcd_version, self.arch)
 
     def bin_path(self, name: str) -> Path:
+        """The controller's own copy of a binary: ``bin/<its version>/<name>``."""
         version = self.kube_version if name in KUBE_BINARIES else self.etcd_version
         return self.root / "bin" / version / name
 
@@ -98,8 +109,12 @@ class Layout:
         files = [self.kube_binary(b) for b in KUBE_BINARIES]
         files += [p.with_name(p.name + ".sha256") for p in files]
         files += [self.etcd_tarball, self.etcd_folder / "SHA256SUMS"]
-        files += [self.bin_path(b) for b in (*KUBE_BINARIES, *ETCD_BINARIES)]
+        files += [self.bin_path(b) for b in (*KUBE_BINARIES, *self.etcd_binaries)]
         return files
+
+    @property
+    def etcd_binaries(self) -> tuple[str, ...]:
+        return etcd_binaries(self.etcd_version)
 
 
 def sha256_file(path: Path) -> str:
