@@ -72,6 +72,13 @@ def etcd_minor_of(version: str) -> str | None:
     return None if parsed is None else f"{parsed[0]}.{parsed[1]}"
 
 
+def etcd_binaries(version: str) -> tuple[str, ...]:
+    """The binaries of an etcd release: etcdutl too from 3.5 on (offline work on snapshot files)."""
+    minor = etcd_minor_of(version)
+    newer = minor is not None and tuple(int(p) for p in minor.split(".")) >= (3, 5)
+    return ("etcd", "etcdctl", "etcdutl") if newer else ("etcd", "etcdctl")
+
+
 def etcd_upgrade_problem(running: str, wanted: str) -> str | None:
     """Why etcd cannot go from ``running`` to ``wanted`` in place, or ``None`` if it can.
 

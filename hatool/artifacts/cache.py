@@ -24,12 +24,10 @@ from pathlib import Path
 
 from hatool.errors import EXIT_CHECK_FAILED, HatoolError
 from hatool.paths import cache_dir
-from hatool.versions import etcd_minor_of
+from hatool.versions import etcd_binaries
 
 KUBE_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
 ETCD_BINARIES = ("etcd", "etcdctl")
-#: From etcd 3.5 on, offline work on data files (snapshot restore and status) is etcdutl's.
-ETCDUTL = "etcdutl"
 
 OFFICIAL_KUBE_BASE = "https://dl.k8s.io/release"
 OFFICIAL_ETCD_BASE = "https://github.com/etcd-io/etcd/releases/download"
@@ -41,13 +39,6 @@ def artifacts_dir() -> Path:
 
 def mirror_dir(root: Path | None = None) -> Path:
     return (root or artifacts_dir()) / "mirror"
-
-
-def etcd_binaries(version: str) -> tuple[str, ...]:
-    """The binaries an etcd release tarball holds: etcdutl too from 3.5 on."""
-    minor = etcd_minor_of(version)
-    newer = minor is not None and tuple(int(p) for p in minor.split(".")) >= (3, 5)
-    return (*ETCD_BINARIES, ETCDUTL) if newer else ETCD_BINARIES
 
 
 def kube_relpath(version: str, arch: str, binary: str) -> str:

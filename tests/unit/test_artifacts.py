@@ -15,7 +15,7 @@ from hatool.artifacts import cache, official
 from hatool.artifacts.apt import PrivateApt, debian_archive, parse_sources
 from hatool.artifacts.offline import ETCD_SUITES, OfflineBuild, extract_etcd
 from hatool.errors import HatoolError
-from hatool.versions import OFFLINE_ETCD_VERSION, OFFLINE_ETCD_VERSIONS
+from hatool.versions import OFFLINE_ETCD_VERSION, OFFLINE_ETCD_VERSIONS, etcd_binaries
 
 ARCHIVE = "http://archive.invalid/debian"
 
@@ -98,7 +98,7 @@ def test_tarball_is_reproducible_and_laid_out_like_the_official_one(tmp_path: Pa
     ],
 )
 def test_etcd_3_5_and_later_ship_etcdutl(version: str, binaries: tuple[str, ...]) -> None:
-    assert cache.etcd_binaries(version) == binaries
+    assert etcd_binaries(version) == binaries
     layout = cache.Layout(Path("/c"), "v1.20.2", version)
     assert [
         p for p in layout.expected_files() if p.parent.name == version and "bin" in p.parts
@@ -191,10 +191,10 @@ def _publish(root: Path, kube: str = "v1.31.4", etcd: str = "v3.5.16") -> None:
     folder.mkdir(parents=True)
     binaries = folder / "b"
     binaries.mkdir()
-    for name in cache.etcd_binaries(etcd):
+    for name in etcd_binaries(etcd):
         (binaries / name).write_bytes(f"official {name}".encode())
     prefix = f"etcd-{etcd}-linux-amd64"
-    tar = cache.reproducible_tarball({n: binaries / n for n in cache.etcd_binaries(etcd)}, prefix)
+    tar = cache.reproducible_tarball({n: binaries / n for n in etcd_binaries(etcd)}, prefix)
     (folder / f"{prefix}.tar.gz").write_bytes(tar)
     digest = hashlib.sha256(tar).hexdigest()
     (folder / "SHA256SUMS").write_text(f"{'0' * 64}  other.zip\n{digest}  {prefix}.tar.gz\n")
