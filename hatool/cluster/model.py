@@ -10,11 +10,12 @@ play, so no role derives a member list, a URL, a port or a path again.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
 from hatool.inventory.durations import parse_duration
+from hatool.versions import etcd_binaries
 
 #: client-go's leader election multiplies the retry period by up to this jitter factor.
 JITTER_FACTOR = 1.2
@@ -81,6 +82,7 @@ class Component:
     role: str  # kube_controller_manager
     election: Election
     restart_delay: str  # systemd RestartSec after a crash
+    kubeconfig: str = ""  # on each master, with its client certificate embedded
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,11 @@ class Etcd:
         ]
         return argv + ([f"--endpoints={endpoints}"] if endpoints else [])
 
+    @property
+    def binaries(self) -> tuple[str, ...]:
+        """What the release tarball holds and the role links into /usr/local/bin."""
+        return etcd_binaries(self.version)
+
 
 @dataclass(frozen=True)
 class ApiServer:
@@ -161,6 +168,13 @@ class Artifacts:
 
 
 @dataclass(frozen=True)
+class Certificates:
+    """The certificate lifecycle: leaves are renewed, and verify fails, this close to expiry."""
+
+    renew_before_days: int = 30
+
+
+@dataclass(frozen=True)
 class Paths:
     """The cluster's files on the controller, in its folder next to the inventory."""
 
@@ -169,13 +183,12 @@ class Paths:
     admin_kubeconfig: str
     kubeconfigs: str
     record: str
+    backups: str = ""  # etcd snapshots, each with its sha256 and metadata
 
     @classmethod
     def under(cls, folder: str) -> Paths:
-        return cls(
-            folder,
-            *(f"{folder}/{name}" for name in ("pki", "admin.conf", "kubeconfigs", "cluster.json")),
-        )
+        names = ("pki", "admin.conf", "kubeconfigs", "cluster.json", "backups")
+        return cls(folder, *(f"{folder}/{name}" for name in names))
 
 
 def cluster_dir(inventory_dir: str | Path, cluster_name: str) -> Path:
@@ -200,6 +213,7 @@ class Cluster:
     components: tuple[Component, ...]
     artifacts: Artifacts
     paths: Paths
+    certificates: Certificates = field(default_factory=Certificates)
 
     @property
     def component_names(self) -> list[str]:
@@ -224,6 +238,25 @@ class Cluster:
         found.update({h.name: h.address for h in self.loadbalancers.hosts})
         return found
 
+    def without_master(self, name: str) -> Cluster:
+        """This cluster once master ``name`` is gone: from the masters, and with stacked
+        etcd from the members and every API server's ``--etcd-servers``.
+
+        ``playbooks/remove-master.yml`` renders the load balancers from it, so the
+        master leaves every upstream before the inventory is edited.
+        """
+        if name not in [h.name for h in self.masters]:
+            raise KeyError(name)
+        masters = tuple(h for h in self.masters if h.name != name)
+        etcd = self.etcd
+        if self.topology == "stacked":
+            etcd = replace(etcd, members=tuple(m for m in etcd.members if m.name != name))
+        servers = {h.name: self.apiserver.etcd_servers[h.name] for h in masters}
+        if self.topology == "stacked":
+            servers = dict.fromkeys(servers, etcd.endpoints())
+        apiserver = replace(self.apiserver, etcd_servers=servers)
+        return replace(self, masters=masters, etcd=etcd, apiserver=apiserver)
+
     def to_fact(self) -> dict[str, Any]:
         """The cluster as the playbooks see it (the ``hatool`` fact): plain data, and the
         lists and maps the templates need, so no role derives them again."""
@@ -242,6 +275,7 @@ class Cluster:
         etcd["peer_url_of"] = {m.name: m.peer_url for m in self.etcd.members}
         etcd["name_of_peer_url"] = {m.peer_url: m.name for m in self.etcd.members}
         etcd["ctl"] = self.etcd.ctl()
+        etcd["binaries"] = list(self.etcd.binaries)
         return fact
 
     @classmethod

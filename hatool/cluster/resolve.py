@@ -15,6 +15,7 @@ from typing import Any
 from hatool.cluster.model import (
     ApiServer,
     Artifacts,
+    Certificates,
     Cluster,
     Component,
     Election,
@@ -127,6 +128,7 @@ def resolve(model: Model, inventory_dir: str | Path | None) -> Cluster:
             role,
             Election(*(str(value) for _, value in election_values(model, role).values())),
             str(model.value(f"{role}_restart_delay")),
+            str(model.value(f"{role}_kubeconfig")),
         )
         for binary, role in ELECTED.items()
     )
@@ -145,6 +147,7 @@ def resolve(model: Model, inventory_dir: str | Path | None) -> Cluster:
         components=components,
         artifacts=_artifacts(model),
         paths=Paths.under(str(folder)),
+        certificates=Certificates(int(model.value("certificates_renew_before_days"))),
     )
 
 

@@ -16,7 +16,7 @@ SubParsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
 
 #: Subcommand modules, in the order ``hatool --help`` lists them.
-MODULES = ("lab", "artifacts", "validate", "deploy", "verify")
+MODULES = ("lab", "artifacts", "validate", "deploy", "verify", "backup", "restore", "certs")
 
 
 def _load() -> list[Register]:
