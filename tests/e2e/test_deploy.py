@@ -157,7 +157,7 @@ def test_the_verify_playbook_agrees(deployed: Deployment) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:]
     rows = [line for line in done.stdout.splitlines() if line.startswith(("ok    ", "FAIL  "))]
-    assert len(rows) == 16
+    assert len(rows) == 17  # api 4, etcd 4, election 8, certs 1
     assert all(row.startswith("ok") for row in rows)
 
 

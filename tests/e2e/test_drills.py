@@ -86,7 +86,7 @@ def test_etcd_keeps_its_data_through_member_loss(drilled: tuple[Lab, dict]) -> N
 def test_the_cluster_is_whole_after_the_drills(drilled: tuple[Lab, dict]) -> None:
     lab, report = drilled
     after = rows(report, "after the drills")
-    assert len(after) == 16
+    assert len(after) == 17
     assert all(c["ok"] for c in after)
     assert all(h.connected() and h.state() == "running" for h in lab.controls())
 
