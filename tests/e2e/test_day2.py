@@ -285,6 +285,10 @@ def test_a_destroyed_master_is_removed_while_unreachable(
     day2: Day2Lab, request: pytest.FixtureRequest
 ) -> None:
     day2.lab.host("master-3").destroy()
+    # a backup still works: from the first member that answers healthy
+    day2.hatool("backup", str(day2.inventory), check=True)
+    meta = json.loads(snapshot_of(day2).with_suffix(".json").read_text())
+    assert (meta["taken_from"], meta["etcd_version"]) == ("master-1", "3.5.16")
     dry = day2.playbook("remove-master.yml", "-e", "master=master-3", "--check",
                         "-e", "etcd_allow_unsafe_member_count=true", check=True)  # fmt: skip
     assert "does not answer" in dry.stdout
