@@ -116,6 +116,9 @@ class PrivateApt:
             "-o=Dir::Etc::SourceParts=/dev/null",
             f"-o=Dir::State::Lists={self.root / 'lists'}",
             f"-o=Dir::Cache={self.root / 'cache'}",
+            # This machine's installed packages are none of a private run's business
+            # (an installed package of the same name may otherwise make apt refuse).
+            "-o=Dir::State::status=/dev/null",
             "-o=APT::Get::List-Cleanup=0",
             "-o=Debug::NoLocking=1",
         ]

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from hatool.errors import EXIT_CHECK_FAILED, HatoolError
 from hatool.paths import cache_dir
+from hatool.versions import etcd_binaries
 
 KUBE_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
 ETCD_BINARIES = ("etcd", "etcdctl")
@@ -91,6 +92,7 @@ class Layout:
         return self.etcd_folder / etcd_tarball_name(self.etcd_version, self.arch)
 
     def bin_path(self, name: str) -> Path:
+        """The controller's own copy of a binary: ``bin/<its version>/<name>``."""
         version = self.kube_version if name in KUBE_BINARIES else self.etcd_version
         return self.root / "bin" / version / name
 
@@ -98,8 +100,12 @@ class Layout:
         files = [self.kube_binary(b) for b in KUBE_BINARIES]
         files += [p.with_name(p.name + ".sha256") for p in files]
         files += [self.etcd_tarball, self.etcd_folder / "SHA256SUMS"]
-        files += [self.bin_path(b) for b in (*KUBE_BINARIES, *ETCD_BINARIES)]
+        files += [self.bin_path(b) for b in (*KUBE_BINARIES, *self.etcd_binaries)]
         return files
+
+    @property
+    def etcd_binaries(self) -> tuple[str, ...]:
+        return etcd_binaries(self.etcd_version)
 
 
 def sha256_file(path: Path) -> str:

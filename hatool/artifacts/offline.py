@@ -1,5 +1,6 @@
 """The offline source: Kubernetes v1.20.2 built from Debian 12's source package
-with Go 1.15 from Debian 11, and etcd 3.4.23 from Debian 12's packages.
+with Go 1.15 from Debian 11, etcd 3.4.23 from Debian 12's packages, and etcd
+3.5.16 from Debian 13's (for the etcd upgrade the lab proves).
 
 Everything comes through apt from the archive that the machine's own apt
 configuration names; intermediate work stays under ``cache_dir()/build`` so a
@@ -19,10 +20,12 @@ from hatool.artifacts.apt import PrivateApt, debian_archive, signed_by
 from hatool.errors import CommandFailed, HatoolError
 from hatool.paths import cache_dir
 from hatool.progress import Progress
-from hatool.versions import OFFLINE_ETCD_VERSION, OFFLINE_KUBE_VERSION
+from hatool.versions import OFFLINE_ETCD_VERSION, OFFLINE_ETCD_VERSIONS, OFFLINE_KUBE_VERSION
 
 GO_PACKAGES = ["golang-1.15-go", "golang-1.15-src"]
 ETCD_PACKAGES = ["etcd-server", "etcd-client"]
+#: The Debian release whose etcd-server and etcd-client packages are each offline etcd.
+ETCD_SUITES = {"v3.4.23": "bookworm", "v3.5.16": "trixie"}
 MAKE_WHAT = "cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler cmd/kubectl"
 
 
@@ -63,9 +66,12 @@ class OfflineBuild:
     """Builds the offline artifact set into the cache, step by step, reusing what exists."""
 
     def __init__(self, root: Path | None = None, progress: Progress | None = None) -> None:
-        self.layout = cache.Layout(
-            root or cache.artifacts_dir(), OFFLINE_KUBE_VERSION, OFFLINE_ETCD_VERSION
-        )
+        base = root or cache.artifacts_dir()
+        #: one layout per offline etcd release; they share the Kubernetes binaries
+        self.layouts = [
+            cache.Layout(base, OFFLINE_KUBE_VERSION, etcd) for etcd in OFFLINE_ETCD_VERSIONS
+        ]
+        self.layout = next(x for x in self.layouts if x.etcd_version == OFFLINE_ETCD_VERSION)
         self.work = cache_dir() / "build"
         self.progress = progress or Progress()
 
@@ -88,14 +94,17 @@ class OfflineBuild:
         return debs
 
     def run(self, *, force: bool = False) -> cache.Layout:
-        if not force and cache.is_complete(self.layout):
-            self.progress.say(f"artifacts {OFFLINE_KUBE_VERSION}/{OFFLINE_ETCD_VERSION}: cached")
+        """Build what the cache lacks (everything with ``force``); files there are kept."""
+        versions = "/".join((OFFLINE_KUBE_VERSION, *OFFLINE_ETCD_VERSIONS))
+        if not force and all(cache.is_complete(x) for x in self.layouts):
+            self.progress.say(f"artifacts {versions}: cached")
             return self.layout
         self.work.mkdir(parents=True, exist_ok=True)
         if force or not all(self.layout.kube_binary(b).is_file() for b in cache.KUBE_BINARIES):
             self.kubernetes()
-        if force or not self.layout.etcd_tarball.is_file():
-            self.etcd()
+        for layout in self.layouts:
+            if force or not layout.etcd_tarball.is_file():
+                self.etcd(layout)
         self.controller_binaries()
         cache.write_manifest(self.layout.root)
         return self.layout
@@ -178,24 +187,29 @@ class OfflineBuild:
 
     # -- etcd ---------------------------------------------------------------
 
-    def etcd(self) -> None:
+    def etcd(self, layout: cache.Layout) -> None:
+        """etcd of ``layout`` from its Debian packages, packed like the official tarball."""
         _require_tools("apt-get", "dpkg-deb")
+        version, arch = layout.etcd_version, layout.arch
+        suite = ETCD_SUITES[version]
         debs = self._debs_of(
-            "bookworm", ETCD_PACKAGES, "etcd-server and etcd-client from Debian 12", source=True
+            suite,
+            ETCD_PACKAGES,
+            f"etcd-server and etcd-client {version} from Debian {suite}",
+            source=suite == "bookworm",
         )
-        unpacked = self.work / "etcd-debs"
+        unpacked = self.work / ("etcd-debs" if suite == "bookworm" else f"etcd-debs-{suite}")
         _extract_debs(debs, unpacked)
-        members = {name: unpacked / "usr" / "bin" / name for name in cache.ETCD_BINARIES}
+        members = {name: unpacked / "usr" / "bin" / name for name in layout.etcd_binaries}
         for path in members.values():
             if not path.is_file():
                 raise HatoolError(f"{path} not found in {', '.join(d.name for d in debs)}")
-        version, arch = self.layout.etcd_version, self.layout.arch
         prefix = f"etcd-{version}-linux-{arch}"
         data = cache.reproducible_tarball(members, prefix)
-        cache.write_atomic(self.layout.etcd_tarball, data)
-        digest = cache.sha256_file(self.layout.etcd_tarball)
-        sums = {self.layout.etcd_tarball.name: digest}
-        cache.write_atomic(self.layout.etcd_folder / "SHA256SUMS", cache.format_sums(sums).encode())
+        cache.write_atomic(layout.etcd_tarball, data)
+        digest = cache.sha256_file(layout.etcd_tarball)
+        sums = {layout.etcd_tarball.name: digest}
+        cache.write_atomic(layout.etcd_folder / "SHA256SUMS", cache.format_sums(sums).encode())
 
     # -- the controller's own copies ---------------------------------------
 
@@ -205,13 +219,14 @@ class OfflineBuild:
             source = self.layout.kube_binary(binary)
             if not dest.is_file() or cache.sha256_file(dest) != cache.sha256_file(source):
                 cache.write_atomic(dest, source.read_bytes(), 0o755)
-        extract_etcd(self.layout)
+        for layout in self.layouts:
+            extract_etcd(layout)
 
 
 def extract_etcd(layout: cache.Layout) -> None:
     """Unpack etcd and etcdctl from the cached tarball into ``bin/<etcd_version>/``."""
     with tarfile.open(layout.etcd_tarball) as tar:
-        for binary in cache.ETCD_BINARIES:
+        for binary in layout.etcd_binaries:
             prefix = f"etcd-{layout.etcd_version}-linux-{layout.arch}"
             member = tar.extractfile(f"{prefix}/{binary}")
             if member is None:

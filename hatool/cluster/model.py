@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import ipaddress
 import types
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
 from hatool.inventory.durations import parse_duration
+from hatool.versions import etcd_binaries
 
 #: client-go's leader election multiplies the retry period by up to this jitter factor.
 JITTER_FACTOR = 1.2
@@ -82,7 +83,7 @@ class Component:
     role: str  # kube_controller_manager
     election: Election
     restart_delay: str  # systemd RestartSec after a crash
-    kubeconfig: str  # on every master, 0600
+    kubeconfig: str  # on every master, 0600, with its client certificate embedded
     healthz_port: int = 0  # its secure port on 127.0.0.1, where /healthz answers
 
 
@@ -131,6 +132,11 @@ class Etcd:
             f"--command-timeout={timeouts[1]}",
         ]
         return argv + ([f"--endpoints={endpoints}"] if endpoints else [])
+
+    @property
+    def binaries(self) -> tuple[str, ...]:
+        """What the release tarball holds and the role links into /usr/local/bin."""
+        return etcd_binaries(self.version)
 
 
 @dataclass(frozen=True)
@@ -259,6 +265,13 @@ class Artifacts:
 
 
 @dataclass(frozen=True)
+class Certificates:
+    """The certificate lifecycle: leaves are renewed, and verify fails, this close to expiry."""
+
+    renew_before_days: int = 30
+
+
+@dataclass(frozen=True)
 class Paths:
     """The cluster's files on the controller, in its folder next to the inventory."""
 
@@ -271,11 +284,14 @@ class Paths:
     super_admin_kubeconfig: str
     #: the keys that encrypt Secrets at rest, and the EncryptionConfiguration made from them
     encryption: str
+    #: etcd snapshots, each with its sha256 and metadata
+    backups: str
 
     @classmethod
     def under(cls, folder: str) -> Paths:
         names = (
             "pki", "admin.conf", "kubeconfigs", "cluster.json", "super-admin.conf", "encryption",
+            "backups",
         )  # fmt: skip
         return cls(folder, *(f"{folder}/{name}" for name in names))
 
@@ -303,6 +319,7 @@ class Cluster:
     artifacts: Artifacts
     paths: Paths
     security: Security
+    certificates: Certificates = field(default_factory=Certificates)
 
     @property
     def component_names(self) -> list[str]:
@@ -327,6 +344,25 @@ class Cluster:
         found.update({h.name: h.address for h in self.loadbalancers.hosts})
         return found
 
+    def without_master(self, name: str) -> Cluster:
+        """This cluster once master ``name`` is gone: from the masters, and with stacked
+        etcd from the members and every API server's ``--etcd-servers``.
+
+        ``playbooks/remove-master.yml`` renders the load balancers from it, so the
+        master leaves every upstream before the inventory is edited.
+        """
+        if name not in [h.name for h in self.masters]:
+            raise KeyError(name)
+        masters = tuple(h for h in self.masters if h.name != name)
+        etcd = self.etcd
+        if self.topology == "stacked":
+            etcd = replace(etcd, members=tuple(m for m in etcd.members if m.name != name))
+        servers = {h.name: self.apiserver.etcd_servers[h.name] for h in masters}
+        if self.topology == "stacked":
+            servers = dict.fromkeys(servers, etcd.endpoints())
+        apiserver = replace(self.apiserver, etcd_servers=servers)
+        return replace(self, masters=masters, etcd=etcd, apiserver=apiserver)
+
     def to_fact(self) -> dict[str, Any]:
         """The cluster as the playbooks see it (the ``hatool`` fact): plain data, and the
         lists and maps the templates need, so no role derives them again."""
@@ -348,6 +384,7 @@ class Cluster:
         etcd["peer_url_of"] = {m.name: m.peer_url for m in self.etcd.members}
         etcd["name_of_peer_url"] = {m.peer_url: m.name for m in self.etcd.members}
         etcd["ctl"] = self.etcd.ctl()
+        etcd["binaries"] = list(self.etcd.binaries)
         return fact
 
     @classmethod

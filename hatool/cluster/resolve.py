@@ -17,6 +17,7 @@ from typing import Any
 from hatool.cluster.model import (
     ApiServer,
     Artifacts,
+    Certificates,
     Cluster,
     Component,
     Election,
@@ -170,6 +171,7 @@ def resolve(model: Model, inventory_dir: str | Path | None) -> Cluster:
                 model.value("kube_controller_manager_terminated_pod_gc_threshold")
             ),
         ),
+        certificates=Certificates(int(model.value("certificates_renew_before_days"))),
     )
 
 

@@ -16,7 +16,18 @@ SubParsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
 
 #: Subcommand modules, in the order ``hatool --help`` lists them.
-MODULES = ("lab", "artifacts", "validate", "deploy", "verify", "restart", "bench")
+MODULES = (
+    "lab",
+    "artifacts",
+    "validate",
+    "deploy",
+    "verify",
+    "restart",
+    "backup",
+    "restore",
+    "certs",
+    "bench",
+)
 
 
 def _load() -> list[Register]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from hatool.errors import EXIT_CHECK_FAILED, HatoolError
 from hatool.progress import Progress
@@ -27,9 +28,11 @@ def _run(args: argparse.Namespace) -> int:
         if args.kube_version or args.etcd_version or args.arch != "amd64":
             raise HatoolError(
                 "--kube-version, --etcd-version and --arch go with --source official; "
-                "the offline source builds v1.20.2 and etcd v3.4.23 for amd64"
+                "the offline source builds v1.20.2 and etcd v3.4.23 and v3.5.16 for amd64"
             )
-        layout = OfflineBuild(progress=progress).run(force=args.rebuild)
+        build = OfflineBuild(progress=progress)
+        build.run(force=args.rebuild)
+        layouts = build.layouts
     else:
         if not args.kube_version:
             raise HatoolError("--source official needs --kube-version (for example v1.31.4)")
@@ -37,17 +40,21 @@ def _run(args: argparse.Namespace) -> int:
         if release is None:
             raise HatoolError(f"--kube-version {args.kube_version}: not a supported vX.Y.Z release")
         etcd_version = args.etcd_version or release.etcd_version
-        layout = official.download(args.kube_version, etcd_version, args.arch, progress=progress)
-    rows = {
-        name: str(layout.bin_path(name)) for name in (*cache.KUBE_BINARIES, *cache.ETCD_BINARIES)
-    }
-    digests = {name: cache.sha256_file(layout.bin_path(name)) for name in rows}
+        layouts = [official.download(args.kube_version, etcd_version, args.arch, progress=progress)]
+    # name (``etcdctl``, or ``etcdctl-v3.5.16`` for a second etcd release) -> its binary
+    rows: dict[str, str] = {}
+    for index, layout in enumerate(layouts):
+        names = [*(cache.KUBE_BINARIES if index == 0 else ()), *layout.etcd_binaries]
+        suffix = "" if index == 0 else f"-{layout.etcd_version}"
+        rows.update({f"{name}{suffix}": str(layout.bin_path(name)) for name in names})
+    digests = {name: cache.sha256_file(Path(path)) for name, path in rows.items()}
+    mirror = layouts[0].mirror
     if args.json:
-        print(json.dumps({"mirror": str(layout.mirror), "binaries": rows, "sha256": digests}))
+        print(json.dumps({"mirror": str(mirror), "binaries": rows, "sha256": digests}))
         return 0
     for name, path in rows.items():
         print(f"{digests[name]}  {path}")
-    print(f"mirror (served to the lab's hosts): {layout.mirror}")
+    print(f"mirror (served to the lab's hosts): {mirror}")
     return 0
 
 
@@ -59,7 +66,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--source",
         choices=("offline", "official"),
         default="offline",
-        help="offline: build v1.20.2 from Debian's source package (default); "
+        help="offline: build v1.20.2 from Debian's source package, etcd v3.4.23 and v3.5.16 "
+        "from Debian's packages (default); "
         "official: download release binaries from dl.k8s.io and GitHub",
     )
     parser.add_argument("--kube-version", help="with --source official, e.g. v1.31.4")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from hatool.lab.plan import TOPOLOGIES, Lab
+from hatool.lab.plan import GROUPS, TOPOLOGIES, Lab
 from hatool.progress import Progress
 
 
@@ -57,6 +57,24 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_host(args: argparse.Namespace) -> int:
+    from hatool.lab import lifecycle
+
+    host = lifecycle.add_host(args.name, args.group, Progress())
+    lab = Lab.load(args.name)
+    print(f"{host.name} ({', '.join(host.groups)}) is up at {host.address}")
+    print(f"lab {lab.name}'s inventory lists it: {lab.inventory_path}")
+    return 0
+
+
+def _remove_host(args: argparse.Namespace) -> int:
+    from hatool.lab import lifecycle
+
+    host = lifecycle.remove_host(args.name, args.host, Progress())
+    print(f"{host.name} ({host.address}) removed from lab {args.name}: container and inventory")
+    return 0
+
+
 def _list(args: argparse.Namespace) -> int:
     from hatool.lab import lifecycle
 
@@ -100,6 +118,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     status.set_defaults(func=_status)
 
     named("inventory", "print the path of the lab's inventory").set_defaults(func=_inventory)
+
+    add = named("add-host", "add a fresh host to a lab, at a new address, to its inventory")
+    add.add_argument("--group", choices=GROUPS, default="control_plane", help="its group")
+    add.set_defaults(func=_add_host)
+
+    remove = named("remove-host", "remove one host of a lab: its container and its inventory entry")
+    remove.add_argument("host", help="the host, for example master-3")
+    remove.set_defaults(func=_remove_host)
 
     commands.add_parser("list", help="list labs").set_defaults(func=_list)
 

@@ -63,6 +63,9 @@ PLAYBOOK_PARAMETERS = {
 }
 TIMINGS = ("lease_duration", "renew_deadline", "retry_period")
 
+#: Strings Ansible reads as booleans (its ``boolean`` filter and argument specs).
+BOOLEAN_WORDS = frozenset({"yes", "no", "true", "false", "on", "off", "1", "0", "y", "n", "t", "f"})
+
 #: argument_specs types -> Python types a value may have.
 _TYPES: dict[str, tuple[type, ...]] = {
     "str": (str,),
@@ -97,6 +100,9 @@ class Variable:
             return False
         if self.type == "int" and isinstance(value, str):
             return value.isdigit()
+        if self.type == "bool" and isinstance(value, str):
+            # what Ansible takes as a boolean, such as -e name=true on the command line
+            return value.strip().lower() in BOOLEAN_WORDS
         return isinstance(value, allowed)
 
 

@@ -50,6 +50,10 @@ class LabHostControl:
     def unpause(self) -> None:
         docker.run("unpause", self.container)
 
+    def destroy(self) -> None:
+        """Remove the container and its disk: the host is gone for good."""
+        docker.run("rm", "-f", "-v", self.container)
+
     def disconnect(self) -> None:
         """Cut the host off the lab network (it keeps running)."""
         docker.run("network", "disconnect", self.network, self.container)

@@ -201,12 +201,55 @@ def up(
             _install_key(host, public_key)
             known_hosts.append(_host_key(host))
     lab.known_hosts_path.write_text("".join(known_hosts))
-    lab.inventory_path.write_text(
-        f"# Ansible inventory of hatool lab {name!r}, written by 'hatool lab up'.\n"
-        + yaml.safe_dump(lab.inventory(), sort_keys=False, default_flow_style=False)
-    )
+    _write_inventory(lab)
     start_artifact_server(lab, progress)
     return lab
+
+
+def _write_inventory(lab: Lab) -> None:
+    lab.inventory_path.write_text(
+        f"# Ansible inventory of hatool lab {lab.name!r}, written by 'hatool lab'.\n"
+        + yaml.safe_dump(lab.inventory(), sort_keys=False, default_flow_style=False)
+    )
+
+
+def add_host(name: str, group: str, progress: Progress | None = None) -> LabHost:
+    """A fresh host in ``group`` of a running lab, at a new address, in its inventory."""
+    progress = progress or Progress()
+    docker.ensure_engine()
+    lab = Lab.load(name)
+    spec = lab.added_host(group)
+    lab.hosts.append(spec)
+    lab.save()
+    host = spec.control()
+    _ensure_running(lab, host, progress)
+    with progress.step(f"wait for systemd and sshd on {spec.name}"):
+        _wait_booted(host)
+        _install_key(host, _ensure_key(lab))
+    with lab.known_hosts_path.open("a") as known:
+        known.write(_host_key(host))
+    _write_inventory(lab)
+    return spec
+
+
+def remove_host(name: str, host_name: str, progress: Progress | None = None) -> LabHost:
+    """Remove one host of a lab: its container (disk and all), and it from the inventory."""
+    progress = progress or Progress()
+    docker.ensure_engine()
+    lab = Lab.load(name)
+    spec = lab.find(host_name)
+    if docker.inspect("container", spec.container) is not None:
+        with progress.step(f"remove container {spec.container}", spec.name):
+            docker.run("rm", "-f", "-v", spec.container)
+    lab.hosts.remove(spec)
+    lab.retired.append(spec)
+    lab.save()
+    if lab.known_hosts_path.exists():
+        lines = lab.known_hosts_path.read_text().splitlines(keepends=True)
+        kept = [line for line in lines if not line.startswith(f"{spec.address} ")]
+        lab.known_hosts_path.write_text("".join(kept))
+    _write_inventory(lab)
+    return spec
 
 
 def down(name: str, progress: Progress | None = None) -> list[str]:

@@ -27,6 +27,8 @@ ARTIFACT_PORT = 8780
 SSH_USER = "ops"
 TOPOLOGIES = ("stacked", "external")
 GROUPS = ("control_plane", "etcd", "loadbalancer")
+#: Host names of each group: master-1, etcd-1, lb-1...
+PREFIXES = {"control_plane": "master", "etcd": "etcd", "loadbalancer": "lb"}
 
 
 def labs_dir() -> Path:
@@ -106,6 +108,8 @@ class Lab:
     gateway: str
     image: str = ""
     hosts: list[LabHost] = field(default_factory=list)
+    #: hosts removed with ``hatool lab remove-host``: their names and addresses stay unused
+    retired: list[LabHost] = field(default_factory=list)
 
     @property
     def dir(self) -> Path:
@@ -175,9 +179,8 @@ class Lab:
         network = ipaddress.IPv4Network(subnet)
         addresses = list(network.hosts())[FIRST_HOST_OCTET - 1 :]
         layout = [
-            ("master", "control_plane", masters),
-            ("etcd", "etcd", etcd),
-            ("lb", "loadbalancer", lbs),
+            (PREFIXES[group], group, count)
+            for group, count in (("control_plane", masters), ("etcd", etcd), ("loadbalancer", lbs))
         ]
         if masters + etcd + lbs > len(addresses):
             raise HatoolError(f"{masters + etcd + lbs} hosts do not fit in {subnet}")
@@ -187,6 +190,32 @@ class Lab:
                 address = str(addresses[len(hosts)])
                 hosts.append(LabHost(name, f"{prefix}-{index}", [group], address))
         return cls(name, topology, str(network), str(next(network.hosts())), hosts=hosts)
+
+    def added_host(self, group: str) -> LabHost:
+        """A new host for ``group``: the next free name, and an address after every one used.
+
+        Names and addresses of removed hosts are never given again, so a fresh
+        host is always a new machine to the cluster (``hatool lab add-host``).
+        """
+        if group not in PREFIXES:
+            raise HatoolError(f"--group {group!r}: use one of {', '.join(PREFIXES)}")
+        if group == "etcd" and self.topology != "external":
+            raise HatoolError(f"lab {self.name} is stacked: its etcd members are its masters")
+        known = [*self.hosts, *self.retired]
+        prefix = PREFIXES[group]
+        numbers = [int(h.name.rsplit("-", 1)[1]) for h in known if h.name.startswith(f"{prefix}-")]
+        network = ipaddress.IPv4Network(self.subnet)
+        last = max((ipaddress.IPv4Address(h.address) for h in known), default=None)
+        address = (last + 1) if last is not None else list(network.hosts())[FIRST_HOST_OCTET - 1]
+        if address not in network or address == network.broadcast_address:
+            raise HatoolError(f"lab {self.name}: no address left in {self.subnet}")
+        return LabHost(self.name, f"{prefix}-{max(numbers, default=0) + 1}", [group], str(address))
+
+    def find(self, name: str) -> LabHost:
+        for host in self.hosts:
+            if host.name == name:
+                return host
+        raise HatoolError(f"lab {self.name} has no host {name!r}; it has {self.host_names()}")
 
     @classmethod
     def load(cls, name: str) -> Lab:
@@ -198,7 +227,8 @@ class Lab:
                 f"no lab named {name!r} (no {path}); create it with 'hatool lab up --name {name}'"
             ) from None
         hosts = [LabHost(**h) for h in data.pop("hosts")]
-        return cls(**data, hosts=hosts)
+        retired = [LabHost(**h) for h in data.pop("retired", [])]
+        return cls(**data, hosts=hosts, retired=retired)
 
     def save(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)

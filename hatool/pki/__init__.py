@@ -16,7 +16,7 @@ One job per module:
 
 from __future__ import annotations
 
-from hatool.pki.certinfo import CertInfo, describe, inventory_of
+from hatool.pki.certinfo import CertInfo, describe, describe_pem, inventory_of
 from hatool.pki.spec import CAS, CertSpec, Spec, cluster_spec, spec_for
 from hatool.pki.store import PKI, ensure
 
@@ -28,6 +28,7 @@ __all__ = [
     "Spec",
     "cluster_spec",
     "describe",
+    "describe_pem",
     "ensure",
     "inventory_of",
     "spec_for",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,17 +29,25 @@ class CertInfo:
     days_left: int
     serial: int
     issuer: str
+    #: a certificate authority (basic constraints CA:TRUE), not a leaf
+    ca: bool = False
+
+    def expires_within(self, days: int, now: dt.datetime | None = None) -> bool:
+        """Whether it expires within ``days`` days of ``now``: when the roles renew it."""
+        return self.not_after - (now or dt.datetime.now(dt.UTC)) <= dt.timedelta(days=days)
 
 
-def describe(path: Path, *, now: dt.datetime | None = None) -> CertInfo:
-    """What the PEM certificate in ``path`` says; ``days_left`` is counted from ``now`` (UTC)."""
+def describe_pem(data: bytes, path: Path, *, now: dt.datetime | None = None) -> CertInfo:
+    """What the PEM certificate ``data`` from ``path`` says (``days_left`` from ``now``)."""
     try:
-        cert = x509.load_pem_x509_certificate(path.read_bytes())
-    except FileNotFoundError:
-        raise HatoolError(f"{path}: no such certificate file") from None
+        cert = x509.load_pem_x509_certificate(data)
     except ValueError as exc:
         raise HatoolError(f"{path}: not a PEM certificate ({exc})") from None
     not_after = cert.not_valid_after_utc
+    try:
+        ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        ca = False
     return CertInfo(
         path=path,
         subject=cert.subject.rfc4514_string(),
@@ -46,7 +56,32 @@ def describe(path: Path, *, now: dt.datetime | None = None) -> CertInfo:
         days_left=(not_after - (now or dt.datetime.now(dt.UTC))).days,
         serial=cert.serial_number,
         issuer=cert.issuer.rfc4514_string(),
+        ca=ca,
     )
+
+
+def describe(path: Path, *, now: dt.datetime | None = None) -> CertInfo:
+    """What the PEM certificate in ``path`` says; ``days_left`` is counted from ``now`` (UTC)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise HatoolError(f"{path}: no such certificate file") from None
+    return describe_pem(data, path, now=now)
+
+
+def kubeconfig_client_pem(text: str, path: Path) -> bytes:
+    """The client certificate a kubeconfig embeds (``client-certificate-data``), as PEM.
+
+    Only that line is read: the kubeconfig's key never leaves the file.
+    """
+    for line in text.splitlines():
+        key, _, value = line.strip().partition(":")
+        if key == "client-certificate-data" and value.strip():
+            try:
+                return base64.b64decode(value.strip(), validate=True)
+            except (binascii.Error, ValueError):
+                break
+    raise HatoolError(f"{path}: no client-certificate-data in this kubeconfig")
 
 
 def inventory_of(root: Path, *, now: dt.datetime | None = None) -> list[CertInfo]:

@@ -67,9 +67,11 @@ def read_cert_or_none(path: Path) -> x509.Certificate | None:
 class PKI:
     """A PKI folder; :meth:`ensure` brings it to a :class:`~hatool.pki.spec.Spec`."""
 
-    def __init__(self, root: Path, *, check: bool = False) -> None:
+    def __init__(self, root: Path, *, check: bool = False, renew_leaves: bool = False) -> None:
         self.root = root
         self.check = check
+        #: remake every leaf now, each with its key (CAs stay: rotating them is out of scope)
+        self.renew_leaves = renew_leaves
         self.changed: list[str] = []
 
     def _mark_changed(self, *paths: Path) -> None:
@@ -94,7 +96,8 @@ class PKI:
         crt, key_path = self.root / f"{spec.stem}.crt", self.root / f"{spec.stem}.key"
         cert, kept_key = read_cert_or_none(crt), read_key_or_none(key_path)
         if (
-            cert is not None
+            not self.renew_leaves
+            and cert is not None
             and kept_key is not None
             and issuer is not None
             and leaf_is_current(cert, kept_key, spec, issuer[0], renew_before_days)
@@ -135,6 +138,10 @@ class PKI:
         return self.changed
 
 
-def ensure(root: Path, spec: Spec, *, check: bool = False) -> list[str]:
-    """Bring the PKI folder ``root`` to ``spec``; return the changed files, relative to it."""
-    return PKI(root, check=check).ensure(spec)
+def ensure(root: Path, spec: Spec, *, check: bool = False, renew_leaves: bool = False) -> list[str]:
+    """Bring the PKI folder ``root`` to ``spec``; return the changed files, relative to it.
+
+    ``renew_leaves`` remakes every leaf certificate now (each keeps its key), as
+    ``playbooks/renew-certificates.yml -e force=true`` asks; the CAs stay.
+    """
+    return PKI(root, check=check, renew_leaves=renew_leaves).ensure(spec)

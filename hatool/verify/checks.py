@@ -14,6 +14,8 @@ from typing import Any
 
 from hatool.inventory.durations import parse_duration
 from hatool.verify.api import LeaseClient
+from hatool.verify.certificates import expiring
+from hatool.verify.certificates import rows as certificate_rows
 from hatool.verify.probes import (
     etcd_status,
     get_readyz,
@@ -260,6 +262,39 @@ def election(target: Target, remote: Remote, leases: LeaseClient) -> list[Check]
     return checks
 
 
+# -- certificates ----------------------------------------------------------------------
+
+
+def certificates(target: Target, remote: Remote, days: int | None = None) -> list[Check]:
+    """No certificate on any host or on the controller expires within ``days`` (the renewal
+    threshold, ``certificates_renew_before_days``); a failing row names each one."""
+    days = target.cluster.certificates.renew_before_days if days is None else days
+    rows, unread = certificate_rows(target.cluster, target, remote)
+    soon = expiring(rows, days)
+    hosts = len({r.host for r in rows})
+    if soon:
+        detail = "; ".join(
+            f"{r.where} ({r.info.subject}) expires in {r.info.days_left} days" for r in soon
+        )
+    else:
+        first = min(rows, key=lambda r: r.info.not_after) if rows else None
+        detail = f"{len(rows)} certificates on {hosts} hosts (with the controller)" + (
+            f"; the first to expire: {first.where} in {first.info.days_left} days" if first else ""
+        )
+    if unread:
+        detail += "; could not read " + ", ".join(f"{h} ({e})" for h, e in sorted(unread.items()))
+    return [
+        Check(
+            "certs",
+            f"no certificate expires within {days} days",
+            not soon and not unread and bool(rows),
+            detail,
+            {"expiring": [r.as_dict() for r in soon], "certificates": len(rows),
+             "unread": unread, "threshold_days": days},
+        )
+    ]  # fmt: skip
+
+
 def all_checks(
     target: Target,
     remote: Remote,
@@ -277,5 +312,6 @@ def all_checks(
         *etcd(target, remote),
         *election(target, remote, leases),
         *election_flags(target, remote),
+        *certificates(target, remote),
         *(cis.checks(target, remote) if security else []),
     ]

@@ -22,6 +22,7 @@ short_description: Make the cluster's certificates, keys and kubeconfigs on the 
 options:
   cluster: {description: the resolved cluster (the fact C(hatool)), required: true, type: dict}
   renew_before_days: {description: renew leaves expiring sooner, type: int, default: 30}
+  renew_leaves: {description: renew every leaf now (the CAs stay), type: bool, default: false}
 """
 
 EXAMPLES = r"""
@@ -56,7 +57,8 @@ class ActionModule(HatoolAction):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             folder.chmod(0o700)
         pki = folder / "pki"
-        changed = ensure(pki, spec, check=self.check_mode)
+        renew = bool(self.args.get("renew_leaves", False))
+        changed = ensure(pki, spec, check=self.check_mode, renew_leaves=renew)
         configs = {
             "admin.conf": ("kubernetes-admin", "admin", cluster.loadbalancers.url),
             # break-glass: system:masters, never copied to a host

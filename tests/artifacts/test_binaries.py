@@ -41,6 +41,17 @@ def test_etcd_and_etcdctl_are_3_4_23() -> None:
     )
 
 
+def test_etcd_3_5_16_for_the_upgrade_has_etcdutl() -> None:
+    for binary, words in (
+        ("etcd", ["--version"]),
+        ("etcdctl", ["version"]),
+        ("etcdutl", ["version"]),
+    ):
+        path = cache.binary_path(binary, "v3.5.16")
+        done = subprocess.run([path, *words], capture_output=True, text=True, check=True)
+        assert "3.5.16" in done.stdout.splitlines()[0]
+
+
 def test_mirror_checksum_files_match_the_binaries() -> None:
     layout = cache.Layout(cache.artifacts_dir(), OFFLINE_KUBE_VERSION, OFFLINE_ETCD_VERSION)
     for binary in cache.KUBE_BINARIES:

@@ -88,6 +88,10 @@ CASES: dict[str, tuple[str, str, list[str]]] = {
         "kube-version-unsupported", "error", ["kube_version v1.18.3", "not v1.18"],
     ),
     "etcd-version-invalid": ("etcd-version-invalid", "error", ["etcd_version 'latest'"]),
+    "etcd-version-unsupported": (
+        "etcd-version-unsupported", "error",
+        ["etcd_version v3.6.5: Kubernetes v1.20 runs with etcd 3.4 or 3.5, not 3.6"],
+    ),
     "artifact-source-invalid": ("artifact-source-invalid", "error", ["artifact_source is 'ftp'"]),
     "artifact-mirror-url": ("artifact-mirror-url", "error", ["artifact_mirror_url must be an http(s) URL"]),
     "artifact-source-version": (

@@ -9,9 +9,7 @@ reach the hosts, and the listener sees it.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,38 +19,9 @@ from hatool.inventory.load import load
 from hatool.inventory.rules import check
 from hatool.paths import PROJECT_ROOT
 from tests.helpers.cases import CASES, INVENTORIES, inventory_of
+from tests.helpers.listener import Listener
 
 PLAYBOOK = PROJECT_ROOT / "tests" / "playbooks" / "validate_then_ping.yml"
-
-
-class Listener:
-    """Accepts and counts TCP connections on every loopback address."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("0.0.0.0", 0))  # noqa: S104 - reached only through 127.x addresses
-        self.sock.listen(64)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.accepted = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.accepted += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from hatool.artifacts import cache, official
-from hatool.artifacts.apt import debian_archive, parse_sources
-from hatool.artifacts.offline import extract_etcd
+from hatool.artifacts.apt import PrivateApt, debian_archive, parse_sources
+from hatool.artifacts.offline import ETCD_SUITES, OfflineBuild, extract_etcd
 from hatool.errors import HatoolError
+from hatool.versions import OFFLINE_ETCD_VERSION, OFFLINE_ETCD_VERSIONS, etcd_binaries
 
 ARCHIVE = "http://archive.invalid/debian"
 
@@ -86,6 +87,36 @@ def test_tarball_is_reproducible_and_laid_out_like_the_official_one(tmp_path: Pa
     layout.etcd_tarball.write_bytes(first)
     extract_etcd(layout)
     assert layout.bin_path("etcdctl").read_bytes() == b"etcdctl binary"
+
+
+@pytest.mark.parametrize(
+    ("version", "binaries"),
+    [
+        ("v3.4.23", ("etcd", "etcdctl")),
+        ("v3.5.16", ("etcd", "etcdctl", "etcdutl")),
+        ("v3.6.5", ("etcd", "etcdctl", "etcdutl")),
+    ],
+)
+def test_etcd_3_5_and_later_ship_etcdutl(version: str, binaries: tuple[str, ...]) -> None:
+    assert etcd_binaries(version) == binaries
+    layout = cache.Layout(Path("/c"), "v1.20.2", version)
+    assert [
+        p for p in layout.expected_files() if p.parent.name == version and "bin" in p.parts
+    ] == [Path(f"/c/bin/{version}/{b}") for b in binaries]
+
+
+def test_each_offline_etcd_release_has_its_debian_suite() -> None:
+    assert sorted(ETCD_SUITES) == sorted(OFFLINE_ETCD_VERSIONS)
+    assert ETCD_SUITES[OFFLINE_ETCD_VERSION] == "bookworm"
+    build = OfflineBuild(Path("/nowhere"))
+    assert [x.etcd_version for x in build.layouts] == list(OFFLINE_ETCD_VERSIONS)
+    assert build.layout.etcd_version == OFFLINE_ETCD_VERSION
+
+
+def test_a_private_apt_run_ignores_the_machines_installed_packages(tmp_path: Path) -> None:
+    apt = PrivateApt(tmp_path, ["deb http://archive.test/debian trixie main"])
+    assert "-o=Dir::State::status=/dev/null" in apt._options()
+    assert "-o=Dir::Etc::SourceParts=/dev/null" in apt._options()
 
 
 def _small_cache(root: Path) -> cache.Layout:
@@ -160,10 +191,10 @@ def _publish(root: Path, kube: str = "v1.31.4", etcd: str = "v3.5.16") -> None:
     folder.mkdir(parents=True)
     binaries = folder / "b"
     binaries.mkdir()
-    for name in cache.ETCD_BINARIES:
+    for name in etcd_binaries(etcd):
         (binaries / name).write_bytes(f"official {name}".encode())
     prefix = f"etcd-{etcd}-linux-amd64"
-    tar = cache.reproducible_tarball({n: binaries / n for n in cache.ETCD_BINARIES}, prefix)
+    tar = cache.reproducible_tarball({n: binaries / n for n in etcd_binaries(etcd)}, prefix)
     (folder / f"{prefix}.tar.gz").write_bytes(tar)
     digest = hashlib.sha256(tar).hexdigest()
     (folder / "SHA256SUMS").write_text(f"{'0' * 64}  other.zip\n{digest}  {prefix}.tar.gz\n")

@@ -88,6 +88,8 @@ TASK_SETTINGS = {
     "loadbalancer_packages",
     "loadbalancer_haproxy_packages",
     "loadbalancer_keepalived_packages",
+    "certificates_force_renewal",
+    "etcd_backup_timer",
 }
 
 

@@ -102,7 +102,7 @@ def test_a_master_dropped_from_a_stacked_cluster_is_refused(
     code, findings = run_validate(inventory, capsys)
     assert code == 1
     assert [(f["rule"], f["host"]) for f in findings] == [("etcd-member-removed", "master-4")]
-    assert "hatool does not remove masters: put it back" in findings[0]["message"]
+    assert "playbooks/remove-master.yml -e master=master-4" in findings[0]["message"]
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,7 @@ def test_state_json_keeps_the_plan_and_loads_it_back(
             },
             {"lab": "keep", "name": "lb-1", "groups": ["loadbalancer"], "address": "10.213.5.12"},
         ],
+        "retired": [],
     }
     assert Lab.load("keep") == lab
     with pytest.raises(HatoolError, match="hatool lab up --name gone"):
@@ -146,3 +147,61 @@ def test_recipe_installs_none_of_the_components_hatool_deploys() -> None:
     recipe = (image.RECIPE_DIR / "build.sh").read_text()
     for component in ("etcd", "nginx", "kube", "containerd"):
         assert component not in recipe
+
+
+def test_an_added_host_gets_the_next_name_and_a_new_address() -> None:
+    lab = Lab.plan("grow", "stacked", masters=3, etcd=0, lbs=1, subnet="10.213.5.0/24")
+    added = lab.added_host("control_plane")
+    assert (added.name, added.groups, added.address) == (
+        "master-4",
+        ["control_plane"],
+        "10.213.5.15",
+    )
+    assert added.container == "hatool-grow-master-4"
+
+
+def test_a_removed_host_s_name_and_address_are_never_given_again() -> None:
+    lab = Lab.plan("grow", "stacked", masters=3, etcd=0, lbs=1, subnet="10.213.5.0/24")
+    gone = lab.find("master-3")
+    lab.hosts.remove(gone)
+    lab.retired.append(gone)
+    assert lab.added_host("control_plane").name == "master-4"
+    lab.hosts.remove(lab.find("lb-1"))
+    lab.retired.append(
+        Lab.plan("grow", "stacked", masters=3, etcd=0, lbs=1, subnet="10.213.5.0/24").find("lb-1")
+    )
+    # .14 (lb-1) and .13 (master-3) are retired: the next address is after both
+    assert (lab.added_host("loadbalancer").name, lab.added_host("loadbalancer").address) == (
+        "lb-2",
+        "10.213.5.15",
+    )
+
+
+def test_a_retired_host_survives_save_and_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HATOOL_STATE", str(tmp_path))
+    lab = Lab.plan("keep", "stacked", masters=3, etcd=0, lbs=1, subnet="10.213.5.0/24")
+    gone = lab.find("master-2")
+    lab.hosts.remove(gone)
+    lab.retired.append(gone)
+    lab.save()
+    again = Lab.load("keep")
+    assert again.retired == [gone]
+    assert [h.name for h in again.hosts] == ["master-1", "master-3", "lb-1"]
+    assert "master-2" not in again.inventory()["all"]["children"]["control_plane"]["hosts"]
+
+
+@pytest.mark.parametrize(
+    ("topology", "group", "message"),
+    [
+        ("stacked", "etcd", "its etcd members are its masters"),
+        ("stacked", "monitoring", "use one of control_plane, etcd, loadbalancer"),
+    ],
+)
+def test_adding_a_host_the_lab_cannot_have_is_refused(
+    topology: str, group: str, message: str
+) -> None:
+    lab = Lab.plan("grow", topology, masters=3, etcd=0, lbs=1, subnet="10.213.5.0/24")
+    with pytest.raises(HatoolError, match=message):
+        lab.added_host(group)

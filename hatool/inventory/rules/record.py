@@ -58,7 +58,8 @@ def topology_switch(model: Model, out: Findings) -> None:
         "etcd-member-removed",
         ERROR,
         "an etcd member recorded in `cluster.json` is gone from the inventory; remove it with "
-        "`playbooks/etcd-remove-member.yml` first, since it still counts in the quorum",
+        "`playbooks/etcd-remove-member.yml` (a master: `playbooks/remove-master.yml`) first, "
+        "since it still counts in the quorum",
     )
 )
 def removed_members(model: Model, out: Findings) -> None:
@@ -74,8 +75,10 @@ def removed_members(model: Model, out: Findings) -> None:
             f"remove it from the cluster first, with the inventory that still lists it: "
             f"ansible-playbook -i INVENTORY playbooks/etcd-remove-member.yml -e etcd_member={host}"
             if group == "etcd"
-            else "with stacked etcd a master is an etcd member, and hatool does not remove "
-            "masters: put it back"
+            else "with stacked etcd a master is an etcd member: put it back, and remove the "
+            "master (with its member, even if its host is gone) with the inventory that still "
+            "lists it: ansible-playbook -i INVENTORY playbooks/remove-master.yml "
+            f"-e master={host}"
         )
         out.add(
             "etcd-member-removed",

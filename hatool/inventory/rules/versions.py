@@ -10,6 +10,7 @@ from hatool.versions import (
     ARTIFACT_SOURCES,
     OFFLINE_KUBE_VERSION,
     SUPPORTED,
+    etcd_minor_of,
     minor_of,
     parse,
     release_for,
@@ -20,6 +21,11 @@ from hatool.versions import (
     ("kube-version-invalid", ERROR, "`kube_version` is well formed (vX.Y.Z)"),
     ("kube-version-unsupported", ERROR, "`kube_version` is a line the roles support"),
     ("etcd-version-invalid", ERROR, "`etcd_version` is well formed"),
+    (
+        "etcd-version-unsupported",
+        ERROR,
+        "`etcd_version` is an etcd minor line that runs with `kube_version` (v1.20: 3.4 or 3.5)",
+    ),
     ("artifact-source-invalid", ERROR, "`artifact_source` is official or mirror"),
     ("artifact-mirror-url", ERROR, "with mirror, `artifact_mirror_url` is an http(s) URL"),
     ("artifact-source-version", ERROR, "the artifact source can provide `kube_version`"),
@@ -40,6 +46,13 @@ def versions(model: Model, out: Findings) -> None:
     if etcd is not None and parse(str(etcd)) is None:
         message = f"etcd_version {etcd!r} is not a release such as {release.etcd_version}"
         out.add("etcd-version-invalid", ERROR, message, variable="etcd_version")
+    elif etcd is not None and etcd_minor_of(str(etcd)) not in release.etcd_minors:
+        lines = " or ".join(release.etcd_minors)
+        message = (
+            f"etcd_version {etcd}: Kubernetes {release.minor} runs with etcd {lines}, "
+            f"not {etcd_minor_of(str(etcd))}; use for example {release.etcd_version}"
+        )
+        out.add("etcd-version-unsupported", ERROR, message, variable="etcd_version")
     source = model.value("artifact_source")
     if source not in ARTIFACT_SOURCES:
         message = f"artifact_source is {source!r}; use {' or '.join(ARTIFACT_SOURCES)}"
