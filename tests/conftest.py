@@ -52,6 +52,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     nothing is skipped, so a missing component fails the run instead of
     hiding behind a skip.
     """
+    if os.environ.get("HATOOL_FULL") != "1":
+        for item in items:
+            if item.get_closest_marker("full"):
+                item.add_marker(
+                    pytest.mark.skip(reason="the long matrix: runs with 'scripts/test --full'")
+                )
     if os.environ.get("HATOOL_REQUIRE_LAB") == "1" or os.environ.get("CI") == "true":
         return
     have_docker = docker_answers()

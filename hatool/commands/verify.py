@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING
 
 from hatool.errors import EXIT_CHECK_FAILED
 
+#: The drills by name, in the order they run (hatool.verify.drills.DRILLS; kept here so
+#: that 'hatool --help' imports nothing heavy; a unit test keeps the two equal).
+DRILL_NAMES = ("leaders", "planned", "apiserver", "rolling", "vip", "etcd", "master")
+
 if TYPE_CHECKING:
     from hatool.progress import Progress
     from hatool.verify.faults import Faults
@@ -51,6 +55,7 @@ def _run(args: argparse.Namespace) -> int:
                 report,
                 faults=faults,
                 progress=progress,
+                only=args.drill or (),
             )
     print(report.summary())
     if args.json:
@@ -72,6 +77,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--drills", action="store_true",
         help="also run failover drills: kill leaders, stop API servers, etcd members, a master",
+    )  # fmt: skip
+    parser.add_argument(
+        "--drill", action="append", metavar="NAME", choices=DRILL_NAMES,
+        help=f"with --drills: only this drill (repeatable): {', '.join(DRILL_NAMES)}",
     )  # fmt: skip
     parser.add_argument("--json", metavar="FILE", help="write every check and measurement here")
     parser.set_defaults(func=_run)

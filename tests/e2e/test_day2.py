@@ -356,6 +356,15 @@ def test_a_fresh_master_joins_without_a_failed_request(
                              f"{seconds:.0f}s; {result.describe()}; Lease holders {holders}"))  # fmt: skip
 
 
+def test_verify_passes_after_the_upgrade_and_the_replacement(day2: Day2Lab, tmp_path: Path) -> None:
+    out = tmp_path / "verify.json"
+    done = day2.hatool("verify", str(day2.inventory), "--json", str(out))
+    report = json.loads(out.read_text())
+    assert [f"{c['name']}: {c['detail']}" for c in report["checks"] if not c["ok"]] == []
+    assert done.returncode == 0
+
+
+@pytest.mark.full
 def test_verify_with_drills_passes_after_the_upgrade_and_the_replacement(
     day2: Day2Lab, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:

@@ -197,18 +197,7 @@ class DrillChecks:
     def test_api_servers_restart_under_load_losing_nothing(
         self, drilled: dict[str, Any], request: pytest.FixtureRequest
     ) -> None:
-        (graceful,) = rows(drilled, "stop kube-apiserver")
-        (rolling,) = rows(drilled, "rolling restart of every kube-apiserver")
-        assert graceful["data"]["requests"] > 100
-        assert graceful["data"]["failures"] == 0
-        assert rolling["data"]["failures"] == 0
-        assert rolling["data"]["longest_gap_seconds"] < 1.0
-        figure(
-            request,
-            f"rolling API server restart ({rolling['data']['engine']}): "
-            f"{rolling['data']['failures']} of {rolling['data']['requests']} failed, "
-            f"longest gap {rolling['data']['longest_gap_seconds']:.2f}s",
-        )
+        api_servers_restart_losing_nothing(drilled, request)
 
     def test_etcd_keeps_its_data_through_member_loss(self, drilled: dict[str, Any]) -> None:
         (hashkv,) = rows(drilled, "hashkv")
@@ -219,3 +208,22 @@ class DrillChecks:
         after = rows(drilled, "after the drills")
         assert len(after) >= 16
         assert all(c["ok"] for c in after)
+
+
+def api_servers_restart_losing_nothing(
+    drilled: dict[str, Any], request: pytest.FixtureRequest
+) -> None:
+    """A graceful stop and a rolling restart of the API servers lose no request."""
+    (graceful,) = rows(drilled, "stop kube-apiserver")
+    (rolling,) = rows(drilled, "rolling restart of every kube-apiserver")
+    assert graceful["data"]["requests"] > 100
+    assert graceful["data"]["failures"] == 0
+    assert rolling["data"]["failures"] == 0
+    assert rolling["data"]["longest_gap_seconds"] < 1.0
+    figure(
+        request,
+        f"rolling API server restart ({rolling['data']['engine']}): "
+        f"{rolling['data']['failures']} of {rolling['data']['requests']} failed, "
+        f"longest gap {rolling['data']['longest_gap_seconds']:.2f}s; one stopped by hand: "
+        f"longest gap {graceful['data']['longest_gap_seconds']:.2f}s",
+    )

@@ -11,9 +11,10 @@ import pytest
 
 from hatool.cli import main
 from hatool.cluster.model import Election
+from hatool.commands.verify import DRILL_NAMES
 from hatool.inventory.model import from_hostvars
 from hatool.verify.checks import Check, election_flags
-from hatool.verify.drills import Drills
+from hatool.verify.drills import DRILLS, Drills
 from hatool.verify.probes import EtcdStatus, on_first_answering_member
 from hatool.verify.remote import Result
 from hatool.verify.report import Report
@@ -240,3 +241,7 @@ def test_the_playbook_prints_rows_in_its_own_columns() -> None:
     assert plugin.row(Check("election", "kube-scheduler: x", False, "m2: stopped")) == (
         "FAIL  election  kube-scheduler: x: m2: stopped"
     )
+
+
+def test_the_command_line_names_every_drill_in_order() -> None:
+    assert tuple(DRILLS) == DRILL_NAMES

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,6 +102,40 @@ class Drills:
         return f"{name} exited {done.returncode}: {(failed or [done.stderr.strip()])[-1][:300]}"
 
 
+def _leaders(drills: Drills) -> None:
+    for lease_name in drills.target.cluster.component_names:
+        leaders.kill_leader(drills, lease_name, "SIGKILL")
+        leaders.kill_leader(drills, lease_name, "SIGTERM")
+
+
+def _planned(drills: Drills) -> None:
+    for lease_name in drills.target.cluster.component_names:
+        planned.planned_leader_restart(drills, lease_name)
+
+
+def _apiserver(drills: Drills) -> None:
+    apiserver.stop_apiserver(drills, "SIGTERM")
+    apiserver.stop_apiserver(drills, "SIGKILL")
+
+
+def _etcd(drills: Drills) -> None:
+    etcd_members.etcd_member(drills, "leader")
+    etcd_members.etcd_member(drills, "follower")
+    etcd_members.hashkv(drills)
+
+
+#: Every drill, by the name ``hatool verify --drill NAME`` takes, in the order they run.
+DRILLS: dict[str, Callable[[Drills], None]] = {
+    "leaders": _leaders,
+    "planned": _planned,
+    "apiserver": _apiserver,
+    "rolling": planned.rolling_apiserver_restart,
+    "vip": vip.lose_loadbalancers,
+    "etcd": _etcd,
+    "master": master.lose_master,
+}
+
+
 def run_all(
     target: Target,
     remote: Remote,
@@ -111,22 +145,15 @@ def run_all(
     *,
     faults: Faults,
     progress: Progress | None = None,
+    only: Collection[str] = (),
 ) -> None:
-    """Every drill in turn; afterwards the health checks again, once the cluster has settled."""
+    """Every drill in turn (those in ``only``, if given); afterwards the health checks again,
+    once the cluster has settled."""
     drills = Drills(target, remote, context, leases, report, faults, progress or Progress())
     drills.hostnames = probes.hostnames(target, remote)
-    for lease_name in target.cluster.component_names:
-        leaders.kill_leader(drills, lease_name, "SIGKILL")
-        leaders.kill_leader(drills, lease_name, "SIGTERM")
-        planned.planned_leader_restart(drills, lease_name)
-    apiserver.stop_apiserver(drills, "SIGTERM")
-    apiserver.stop_apiserver(drills, "SIGKILL")
-    planned.rolling_apiserver_restart(drills)
-    vip.lose_loadbalancers(drills)
-    etcd_members.etcd_member(drills, "leader")
-    etcd_members.etcd_member(drills, "follower")
-    etcd_members.hashkv(drills)
-    master.lose_master(drills)
+    for name, drill in DRILLS.items():
+        if not only or name in only:
+            drill(drills)
     drills.progress.say("waiting for the cluster to settle, then checking health again ...")
 
     # The drills change no configuration: the CIS rows before them still hold.
