@@ -88,16 +88,18 @@ def test_certs_lists_every_certificate_with_its_days_left(
     pki = "/etc/kubernetes/pki"
     for host in MASTERS:
         assert per_host[host] == sorted([
-            f"{pki}/apiserver-etcd-client.crt", f"{pki}/apiserver-kubelet-client.crt",
-            f"{pki}/apiserver.crt", f"{pki}/ca.crt", f"{pki}/etcd-ca.crt",
+            f"{pki}/apiserver-etcd-client.crt", f"{pki}/apiserver-healthcheck-client.crt",
+            f"{pki}/apiserver-kubelet-client.crt", f"{pki}/apiserver.crt", f"{pki}/ca.crt", f"{pki}/etcd-ca.crt",
             f"{pki}/front-proxy-ca.crt", f"{pki}/front-proxy-client.crt",
             "/etc/etcd/pki/ca.crt", "/etc/etcd/pki/healthcheck-client.crt",
             "/etc/etcd/pki/peer.crt", "/etc/etcd/pki/server.crt",
             "/etc/kubernetes/controller-manager.conf", "/etc/kubernetes/scheduler.conf",
         ])  # fmt: skip
     controller = [c for c in rows if c["host"] == "controller"]
-    assert len(controller) == 17 + 3  # every file of pki/, and the three kubeconfigs
-    assert len(rows) == 3 * 13 + 20
+    # every certificate of pki/ (3 CAs, 10 shared leaves, 6 etcd members'), and the
+    # admin, super-admin, controller-manager and scheduler kubeconfigs
+    assert len(controller) == 19 + 4
+    assert len(rows) == 3 * 14 + 23
     assert all(c["subject"] and c["days_left"] >= 364 for c in rows)
     (apiserver,) = [
         c for c in rows if c["host"] == "master-1" and c["path"].endswith("/apiserver.crt")
@@ -219,7 +221,7 @@ def test_a_forced_renewal_gives_every_leaf_a_new_serial_without_a_failed_request
     _, after = certs(day2)
     old, new = leaves(before), leaves(after)
     assert set(new) == set(old)
-    assert len(new) == 3 * 9 + 17
+    assert len(new) == 3 * 10 + 20  # every master's and the controller's leaves
     stale = [k for k in new if new[k]["serial"] == old[k]["serial"]]
     assert stale == []
     assert all(new[k]["not_after"] > old[k]["not_after"] for k in new)
