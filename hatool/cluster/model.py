@@ -5,23 +5,46 @@ builds it from a validated inventory; the validation rules, ``hatool verify``,
 the certificates and the playbooks all read this one object. The playbooks
 get it as the fact ``hatool`` (:meth:`Cluster.to_fact`), set by their first
 play, so no role derives a member list, a URL, a port or a path again.
+
+Its etcd (:mod:`hatool.cluster.etcd`) and its files on the controller
+(:mod:`hatool.cluster.paths`) are re-exported here; :mod:`hatool.cluster.fact`
+rebuilds it from the fact (:meth:`Cluster.from_fact`).
 """
 
 from __future__ import annotations
 
 import ipaddress
-import types
-from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
-from pathlib import Path
-from typing import Any, TypeVar, get_type_hints
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
+from hatool.cluster.etcd import ETCDCTL_TIMEOUTS, Etcd, EtcdMember
+from hatool.cluster.fact import build
+from hatool.cluster.paths import Paths, cluster_dir
 from hatool.inventory.durations import parse_duration
-from hatool.versions import etcd_binaries
+
+__all__ = [
+    "ARCHES",
+    "ETCDCTL_TIMEOUTS",
+    "JITTER_FACTOR",
+    "ApiServer",
+    "Artifacts",
+    "Certificates",
+    "Cluster",
+    "Component",
+    "Election",
+    "Etcd",
+    "EtcdMember",
+    "Host",
+    "LoadBalancers",
+    "Paths",
+    "Security",
+    "Vrrp",
+    "cluster_dir",
+    "first_service_ip",
+]
 
 #: client-go's leader election multiplies the retry period by up to this jitter factor.
 JITTER_FACTOR = 1.2
-#: How long etcdctl waits, in the roles (a member may be busy after a restart).
-ETCDCTL_TIMEOUTS = ("5s", "15s")
 #: A host's architecture (Ansible's fact) -> the name release downloads use.
 ARCHES = {"x86_64": "amd64", "aarch64": "arm64"}
 
@@ -37,14 +60,6 @@ class Host:
 
     name: str
     address: str
-
-
-@dataclass(frozen=True)
-class EtcdMember:
-    name: str
-    address: str
-    client_url: str
-    peer_url: str
 
 
 @dataclass(frozen=True)
@@ -85,58 +100,6 @@ class Component:
     restart_delay: str  # systemd RestartSec after a crash
     kubeconfig: str  # on every master, 0600, with its client certificate embedded
     healthz_port: int = 0  # its secure port on 127.0.0.1, where /healthz answers
-
-
-@dataclass(frozen=True)
-class Etcd:
-    version: str  # v3.4.23
-    minor: str  # 3.4: the flag set the templates render
-    members: tuple[EtcdMember, ...]
-    client_port: int
-    peer_port: int
-    data_dir: str
-    pki_dir: str
-    install_dir: str
-    env_file: str
-    initial_cluster_token: str
-
-    def member(self, name: str) -> EtcdMember:
-        for member in self.members:
-            if member.name == name:
-                return member
-        raise KeyError(name)
-
-    def endpoints(self, names: list[str] | None = None) -> str:
-        """Client URLs, comma-separated: of ``names``, else of every member."""
-        chosen = self.members if names is None else [self.member(n) for n in names]
-        return ",".join(m.client_url for m in chosen)
-
-    @property
-    def initial_cluster(self) -> str:
-        """``name=peer-url,...``: how the members of a new cluster find each other."""
-        return ",".join(f"{m.name}={m.peer_url}" for m in self.members)
-
-    def ctl(
-        self, endpoints: str | None = None, *, timeouts: tuple[str, str] = ETCDCTL_TIMEOUTS
-    ) -> list[str]:
-        """The etcdctl command line with the health-check client certificate (arguments follow).
-
-        Without ``endpoints`` the caller appends ``--endpoints=...`` itself.
-        """
-        argv = [
-            "/usr/local/bin/etcdctl",
-            f"--cacert={self.pki_dir}/ca.crt",
-            f"--cert={self.pki_dir}/healthcheck-client.crt",
-            f"--key={self.pki_dir}/healthcheck-client.key",
-            f"--dial-timeout={timeouts[0]}",
-            f"--command-timeout={timeouts[1]}",
-        ]
-        return argv + ([f"--endpoints={endpoints}"] if endpoints else [])
-
-    @property
-    def binaries(self) -> tuple[str, ...]:
-        """What the release tarball holds and the role links into /usr/local/bin."""
-        return etcd_binaries(self.version)
 
 
 @dataclass(frozen=True)
@@ -272,40 +235,6 @@ class Certificates:
 
 
 @dataclass(frozen=True)
-class Paths:
-    """The cluster's files on the controller, in its folder next to the inventory."""
-
-    cluster_dir: str
-    pki: str
-    admin_kubeconfig: str
-    kubeconfigs: str
-    record: str
-    #: the break-glass kubeconfig (system:masters): kept on the controller only
-    super_admin_kubeconfig: str
-    #: the keys that encrypt Secrets at rest, and the EncryptionConfiguration made from them
-    encryption: str
-    #: etcd snapshots, each with its sha256 and metadata
-    backups: str
-
-    @classmethod
-    def under(cls, folder: str) -> Paths:
-        names = (
-            "pki", "admin.conf", "kubeconfigs", "cluster.json", "super-admin.conf", "encryption",
-            "backups",
-        )  # fmt: skip
-        return cls(folder, *(f"{folder}/{name}" for name in names))
-
-
-def cluster_dir(inventory_dir: str | Path, cluster_name: str) -> Path:
-    """Where a cluster's certificates, kubeconfigs and record live.
-
-    ``<inventory dir>/.hatool/<cluster name>``: next to the inventory, in a
-    dot-folder that Ansible never reads as inventory.
-    """
-    return Path(inventory_dir) / ".hatool" / cluster_name
-
-
-@dataclass(frozen=True)
 class Cluster:
     name: str
     topology: str  # stacked or external
@@ -392,33 +321,4 @@ class Cluster:
         """The cluster back from its fact (what the action plugins are handed)."""
         fact = dict(fact)
         fact["components"] = list(fact["components"].values())
-        return _build(cls, fact)
-
-
-_T = TypeVar("_T")
-
-
-def _build(kind: type[_T], data: Any) -> _T:
-    """A dataclass from plain data, ignoring the fact's derived extras."""
-    hints = get_type_hints(kind)
-    values = {}
-    for item in fields(kind):  # type: ignore[arg-type]
-        if item.name not in data:
-            continue
-        values[item.name] = _convert(hints[item.name], data[item.name])
-    return kind(**values)
-
-
-def _convert(hint: Any, value: Any) -> Any:
-    origin = getattr(hint, "__origin__", None)
-    if isinstance(hint, types.UnionType):  # X | None
-        if value is None:
-            return None
-        (inner,) = [arg for arg in hint.__args__ if arg is not type(None)]
-        return _convert(inner, value)
-    if is_dataclass(hint) and isinstance(hint, type):
-        return _build(hint, value)
-    if origin is tuple:
-        (inner, *_) = hint.__args__
-        return tuple(_convert(inner, v) for v in value)
-    return value
+        return build(cls, fact)

@@ -11,7 +11,8 @@ from hatool.errors import EXIT_CHECK_FAILED
 def _run(args: argparse.Namespace) -> int:
     import json
 
-    from hatool.bench.report import ratios, write_report
+    from hatool.bench.ratios import ratios
+    from hatool.bench.report import write_report
     from hatool.bench.run import Bench, Options
     from hatool.errors import HatoolError
 

@@ -9,17 +9,12 @@ from typing import Any
 
 import pytest
 
+from hatool.bench.drills import longest_gap, stream_rows, takeovers
+from hatool.bench.figures import STARTUP, median_phases
 from hatool.bench.inventories import inventory, write_inventory
 from hatool.bench.measure import summary
-from hatool.bench.report import (
-    STARTUP,
-    longest_gap,
-    median_phases,
-    ratios,
-    stream_rows,
-    takeovers,
-    write_report,
-)
+from hatool.bench.ratios import ratios
+from hatool.bench.report import write_report
 from hatool.inventory.validate import validate_path
 from hatool.paths import PROJECT_ROOT
 

@@ -32,6 +32,7 @@ from hatool.verify.drills import apiserver, etcd_members, leaders, master, plann
 from hatool.verify.faults import Faults, run_systemctl
 from hatool.verify.remote import Remote
 from hatool.verify.report import Report
+from hatool.verify.streams import RequestStream
 from hatool.verify.target import Node, Target
 
 #: Per-request timeout of /readyz while a drill waits for an API server to be back.
@@ -55,6 +56,15 @@ class Drills:
     def client_entry(self) -> Node:
         """The host clients reach the API servers through, on ``target.loadbalancer_port``."""
         return self.target.client_entry
+
+    def client_stream(
+        self, *, timeout: float = 5.0, context: ssl.SSLContext | None = None
+    ) -> RequestStream:
+        """Requests to the API through the client entry (as the drills' client by default)."""
+        entry = self.client_entry()
+        return RequestStream(
+            context or self.context, entry.address, self.target.loadbalancer_port, timeout=timeout
+        )
 
     def holder(self, lease: Lease | None) -> Node | None:
         return poll.holder(self.hostnames, lease)

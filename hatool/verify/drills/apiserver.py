@@ -10,7 +10,6 @@ import time
 from typing import TYPE_CHECKING
 
 from hatool.verify.checks import Check
-from hatool.verify.streams import RequestStream
 
 if TYPE_CHECKING:
     from hatool.verify.drills import Drills
@@ -25,13 +24,10 @@ def stop_apiserver(drills: Drills, signal: str) -> None:
     graceful = signal == "SIGTERM"
     name = f"{'stop' if graceful else 'SIGKILL'} kube-apiserver on {node.name} under load"
     drills.progress.say(f"{name} ...")
-    lb = drills.client_entry()
     # A restarting API server opens its port before it answers: nginx sends it
     # connections that wait 3-5 s for the TLS handshake. That is a delay (the
     # longest gap shows it), not a lost request, so requests may take 15 s here.
-    stream = RequestStream(
-        drills.context, lb.address, drills.target.loadbalancer_port, timeout=RESTART_TIMEOUT
-    )
+    stream = drills.client_stream(timeout=RESTART_TIMEOUT)
     with stream:
         time.sleep(2)
         if graceful:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from hatool.verify import poll
 from hatool.verify.checks import Check
 from hatool.verify.poll import API_GAP_BOUND, SLACK
-from hatool.verify.streams import RequestStream
 
 if TYPE_CHECKING:
     from hatool.verify.drills import Drills
@@ -38,8 +37,7 @@ def lose_master(drills: Drills) -> None:
     if any(m.name == node.name for m in drills.target.etcd_members):
         units.append("etcd")
     longest = max((drills.target.election(n).takeover_window()[1] for n in held), default=0.0)
-    lb = drills.client_entry()
-    with RequestStream(drills.context, lb.address, drills.target.loadbalancer_port) as stream:
+    with drills.client_stream() as stream:
         time.sleep(2)
         drills.faults.isolate(node, units)
         began = time.monotonic()

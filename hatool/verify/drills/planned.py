@@ -21,7 +21,6 @@ from hatool.verify.api import tls_context
 from hatool.verify.checks import Check
 from hatool.verify.drills.leaders import takeover_after
 from hatool.verify.poll import POLL, SLACK
-from hatool.verify.streams import RequestStream
 
 if TYPE_CHECKING:
     from hatool.verify.api import Lease
@@ -38,12 +37,10 @@ def rolling_apiserver_restart(drills: Drills) -> None:
     engine = drills.target.cluster.loadbalancers.engine
     name = f"rolling restart of every kube-apiserver under load ({engine}, drained first)"
     drills.progress.say(f"{name} ...")
-    entry = drills.client_entry()
     began = time.monotonic()
     # As an everyday, RBAC-bound client (admin.conf): a planned restart must not
     # show it the moment a starting API server has not synced its RBAC cache.
-    context = tls_context(drills.target.pki, "admin")
-    with RequestStream(context, entry.address, drills.target.loadbalancer_port) as stream:
+    with drills.client_stream(context=tls_context(drills.target.pki, "admin")) as stream:
         time.sleep(2)
         failed = drills.playbook(PLAYBOOK, restart_components=["kube-apiserver"])
         time.sleep(2)

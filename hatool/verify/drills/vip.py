@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from hatool.verify import probes
 from hatool.verify.checks import Check
 from hatool.verify.poll import POLL, SLACK
-from hatool.verify.streams import RequestStream
 
 if TYPE_CHECKING:
     from hatool.verify.drills import Drills
@@ -54,10 +53,7 @@ def _move(
     bound = vrrp.failover_bound()
     name = f"{what} on {node.name}, which holds the virtual IP"
     drills.progress.say(f"{name} ...")
-    entry = drills.client_entry()
-    stream = RequestStream(
-        drills.context, entry.address, drills.target.loadbalancer_port, timeout=REQUEST_TIMEOUT
-    )
+    stream = drills.client_stream(timeout=REQUEST_TIMEOUT)
     with stream:
         time.sleep(2)
         if stop_all:
