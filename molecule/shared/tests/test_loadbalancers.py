@@ -20,8 +20,10 @@ def engine(host) -> str:
 
 def vip(host) -> str | None:
     """loadbalancer_vip as Ansible templates it (a scenario may look it up from a file)."""
-    value = host.ansible("debug", "var=loadbalancer_vip", check=False).get("loadbalancer_vip")
-    return None if not value or "NOT DEFINED" in str(value) else str(value)
+    value = host.ansible.get_variables().get("loadbalancer_vip")
+    if value and "{{" in str(value):
+        value = host.ansible("debug", "var=loadbalancer_vip", check=False)["loadbalancer_vip"]
+    return str(value) if value else None
 
 
 def test_the_engine_runs_and_starts_at_boot(host):
