@@ -4,7 +4,8 @@ Ansible's ``copy`` in a loop stats each destination in its own round trip,
 which is most of a no-change run's time. :func:`probe_command` asks the host
 about every destination at once (owner, group, mode, sha256), :func:`parse`
 reads the answer and :func:`stale` says which files differ from the
-controller's, so that only those are copied.
+controller's, so that only those are copied. :func:`sha256_file` is the one
+file digest of the package (artifacts, snapshots, file sets).
 """
 
 from __future__ import annotations
@@ -20,6 +21,15 @@ ABSENT = "absent"
 NO_FOLDER = "nofolder"
 
 
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class Wanted:
     """One file as it should be on the host."""
@@ -31,7 +41,7 @@ class Wanted:
     mode: int | None
 
     def sha256(self) -> str:
-        return hashlib.sha256(self.src.read_bytes()).hexdigest()
+        return sha256_file(self.src)
 
 
 @dataclass(frozen=True)

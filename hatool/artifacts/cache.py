@@ -15,7 +15,6 @@ from ``<artifact_mirror_url>`` serving ``mirror/``: download, verify sha256.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import os
 import tarfile
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hatool.errors import EXIT_CHECK_FAILED, HatoolError
+from hatool.files import sha256_file
 from hatool.paths import cache_dir
 from hatool.versions import etcd_binaries
 
@@ -106,14 +106,6 @@ class Layout:
     @property
     def etcd_binaries(self) -> tuple[str, ...]:
         return etcd_binaries(self.etcd_version)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def parse_sums(text: str) -> dict[str, str]:

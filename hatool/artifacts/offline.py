@@ -18,6 +18,7 @@ from pathlib import Path
 from hatool.artifacts import cache
 from hatool.artifacts.apt import PrivateApt, debian_archive, signed_by
 from hatool.errors import CommandFailed, HatoolError
+from hatool.files import sha256_file
 from hatool.paths import cache_dir
 from hatool.progress import Progress
 from hatool.versions import OFFLINE_ETCD_VERSION, OFFLINE_ETCD_VERSIONS, OFFLINE_KUBE_VERSION
@@ -207,7 +208,7 @@ class OfflineBuild:
         prefix = f"etcd-{version}-linux-{arch}"
         data = cache.reproducible_tarball(members, prefix)
         cache.write_atomic(layout.etcd_tarball, data)
-        digest = cache.sha256_file(layout.etcd_tarball)
+        digest = sha256_file(layout.etcd_tarball)
         sums = {layout.etcd_tarball.name: digest}
         cache.write_atomic(layout.etcd_folder / "SHA256SUMS", cache.format_sums(sums).encode())
 
@@ -217,7 +218,7 @@ class OfflineBuild:
         for binary in cache.KUBE_BINARIES:
             dest = self.layout.bin_path(binary)
             source = self.layout.kube_binary(binary)
-            if not dest.is_file() or cache.sha256_file(dest) != cache.sha256_file(source):
+            if not dest.is_file() or sha256_file(dest) != sha256_file(source):
                 cache.write_atomic(dest, source.read_bytes(), 0o755)
         for layout in self.layouts:
             extract_etcd(layout)

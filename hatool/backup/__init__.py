@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from hatool.backup.snapshot import Metadata, integrity_problem, sha256_of
+from hatool.backup.snapshot import Metadata, integrity_problem
 from hatool.backup.store import check_restorable, keep, retain, snapshots
 
 __all__ = [
@@ -18,6 +18,5 @@ __all__ = [
     "integrity_problem",
     "keep",
     "retain",
-    "sha256_of",
     "snapshots",
 ]

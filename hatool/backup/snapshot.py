@@ -21,14 +21,6 @@ HASH_SIZE = 32
 PAGE_MULTIPLE = 512
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def integrity_problem(path: Path) -> str | None:
     """Why ``path`` is not an intact etcd snapshot, or ``None`` if etcd's own hash matches."""
     size = path.stat().st_size

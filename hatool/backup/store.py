@@ -18,11 +18,11 @@ from hatool.backup.snapshot import (
     Metadata,
     integrity_problem,
     metadata_path,
-    sha256_of,
     sha256_path,
 )
 from hatool.cluster.model import Cluster
 from hatool.errors import EXIT_CHECK_FAILED, HatoolError
+from hatool.files import sha256_file
 
 TIME_FORMAT = "%Y%m%dT%H%M%SZ"
 _NAME = re.compile(r"^etcd-(?P<cluster>[a-z0-9-]+)-(?P<when>\d{8}T\d{6}Z)\.db$")
@@ -113,7 +113,7 @@ def keep(
     and its metadata are written, and snapshots beyond ``retention`` deleted. A
     snapshot that fails a check is deleted and never listed.
     """
-    digest = sha256_of(incoming)
+    digest = sha256_file(incoming)
     problems = [
         f"{incoming.name}: sha256 {digest} on the controller, {member_sha256} on {member}: "
         "the copy is damaged"
@@ -175,7 +175,7 @@ def check_restorable(cluster: Cluster, snapshot: Path, *, other_members: bool = 
             )
     recorded = sha256_path(snapshot).read_text(encoding="utf-8").split()
     metadata = read_metadata(snapshot)
-    digest = sha256_of(snapshot)
+    digest = sha256_file(snapshot)
     if not recorded or recorded[0] != digest or metadata.sha256 != digest:
         raise HatoolError(
             f"{where}: its sha256 is {digest}, but {sha256_path(snapshot).name} records "

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from hatool.errors import EXIT_CHECK_FAILED, HatoolError
+from hatool.files import sha256_file
 from hatool.progress import Progress
 from hatool.versions import release_for
 
@@ -47,7 +48,7 @@ def _run(args: argparse.Namespace) -> int:
         names = [*(cache.KUBE_BINARIES if index == 0 else ()), *layout.etcd_binaries]
         suffix = "" if index == 0 else f"-{layout.etcd_version}"
         rows.update({f"{name}{suffix}": str(layout.bin_path(name)) for name in names})
-    digests = {name: cache.sha256_file(Path(path)) for name, path in rows.items()}
+    digests = {name: sha256_file(Path(path)) for name, path in rows.items()}
     mirror = layouts[0].mirror
     if args.json:
         print(json.dumps({"mirror": str(mirror), "binaries": rows, "sha256": digests}))

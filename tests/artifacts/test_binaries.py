@@ -8,6 +8,7 @@ import pytest
 
 from hatool.artifacts import cache
 from hatool.cli import main
+from hatool.files import sha256_file
 from hatool.versions import OFFLINE_ETCD_VERSION, OFFLINE_KUBE_VERSION
 
 pytestmark = pytest.mark.artifacts
@@ -57,9 +58,9 @@ def test_mirror_checksum_files_match_the_binaries() -> None:
     for binary in cache.KUBE_BINARIES:
         path = layout.kube_binary(binary)
         published = path.with_name(binary + ".sha256").read_text().strip()
-        assert published == cache.sha256_file(path)
+        assert published == sha256_file(path)
     sums = cache.parse_sums((layout.etcd_folder / "SHA256SUMS").read_text())
-    assert sums[layout.etcd_tarball.name] == cache.sha256_file(layout.etcd_tarball)
+    assert sums[layout.etcd_tarball.name] == sha256_file(layout.etcd_tarball)
 
 
 def test_the_cache_verifies_clean(capsys: pytest.CaptureFixture[str]) -> None:

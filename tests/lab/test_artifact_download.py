@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hatool.artifacts import cache
+from hatool.files import sha256_file
 from hatool.lab.plan import Lab
 from hatool.versions import OFFLINE_KUBE_VERSION
 
@@ -22,7 +23,7 @@ def test_a_lab_host_downloads_a_binary_and_its_sha256_matches(stacked_lab: Lab) 
         ["sh", "-c", f"curl -fsS -o /tmp/{binary} {url} && sha256sum /tmp/{binary}"]
     ).stdout.split()[0]
     layout = cache.Layout(cache.artifacts_dir(), OFFLINE_KUBE_VERSION, "v3.4.23")
-    assert published == downloaded == cache.sha256_file(layout.kube_binary(binary))
+    assert published == downloaded == sha256_file(layout.kube_binary(binary))
     host.exec(["rm", "-f", f"/tmp/{binary}"])
 
 

@@ -15,6 +15,7 @@ from hatool.artifacts import cache, official
 from hatool.artifacts.apt import PrivateApt, debian_archive, parse_sources
 from hatool.artifacts.offline import ETCD_SUITES, OfflineBuild, extract_etcd
 from hatool.errors import HatoolError
+from hatool.files import sha256_file
 from hatool.versions import OFFLINE_ETCD_VERSION, OFFLINE_ETCD_VERSIONS, etcd_binaries
 
 ARCHIVE = "http://archive.invalid/debian"
@@ -138,7 +139,7 @@ def test_a_clean_cache_verifies(tmp_path: Path) -> None:
 def test_one_corrupted_byte_is_reported_with_both_checksums(tmp_path: Path) -> None:
     layout = _small_cache(tmp_path)
     target = layout.kube_binary("kube-scheduler")
-    expected = cache.sha256_file(target)
+    expected = sha256_file(target)
     data = bytearray(target.read_bytes())
     data[3] ^= 0x01
     target.write_bytes(bytes(data))
