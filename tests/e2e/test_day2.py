@@ -241,7 +241,11 @@ def test_a_forced_renewal_gives_every_leaf_a_new_serial_without_a_failed_request
 # -- etcd 3.4.23 -> 3.5.16 under writes -----------------------------------------------------------
 
 
-def test_etcd_is_upgraded_to_3_5_one_member_at_a_time_without_a_failed_write(
+#: etcd's answer to a write whose proposal was dropped while the leader changed
+LEADER_CHANGE_TIMEOUT = "etcdserver: request timed out, possibly due to previous leader failure"
+
+
+def test_etcd_is_upgraded_to_3_5_one_member_at_a_time_losing_no_write_but_at_the_handover(
     day2: Day2Lab, request: pytest.FixtureRequest
 ) -> None:
     snapshots_before = len(list(day2.backups.glob("etcd-hatool-*.db")))
@@ -252,7 +256,12 @@ def test_etcd_is_upgraded_to_3_5_one_member_at_a_time_without_a_failed_write(
         day2.playbook("etcd-upgrade.yml", check=True)
     seconds = time.monotonic() - began
     result = writes.result
-    assert result.failures == 0, result.errors
+    # What the rolling upgrade guarantees: no write fails but the one in flight, if any, while
+    # the leader hands over (once): etcd drops a proposal forwarded to it then, and the write
+    # fails after etcd's request timeout (README, Upgrade etcd). The stream writes one at a time.
+    handover = [e for e in result.errors if LEADER_CHANGE_TIMEOUT in e]
+    assert result.failures <= 1, result.errors
+    assert len(handover) == result.failures, result.errors
     assert result.requests > 100
     status = day2.etcd_status()
     assert sorted(e["Status"]["version"] for e in status) == ["3.5.16"] * 3
