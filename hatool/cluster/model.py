@@ -249,6 +249,8 @@ class Cluster:
     paths: Paths
     security: Security
     certificates: Certificates = field(default_factory=Certificates)
+    #: a role is skipped on hosts that are as it left them (hatool.hoststate)
+    skip_unchanged: bool = True
 
     @property
     def component_names(self) -> list[str]:

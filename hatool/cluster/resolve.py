@@ -172,7 +172,15 @@ def resolve(model: Model, inventory_dir: str | Path | None) -> Cluster:
             ),
         ),
         certificates=Certificates(int(model.value("certificates_renew_before_days"))),
+        skip_unchanged=_flag(model.value("deploy_skip_unchanged")),
     )
+
+
+def _flag(value: Any) -> bool:
+    """A boolean variable as Ansible reads it (``-e name=false`` is a string)."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"yes", "true", "on", "1", "y", "t"}
+    return bool(value)
 
 
 #: Added to a graceful stop's own time before systemd kills the API server.

@@ -173,6 +173,14 @@ CLUSTER_VARIABLES: tuple[Variable, ...] = (
         "list",
     ),
     _cluster(
+        "deploy_skip_unchanged",
+        True,
+        "a re-run skips a role on its hosts when every file, unit and package it manages, "
+        "and its inputs, are as it left them (README, Re-runs that change nothing); "
+        "`false` runs every task",
+        "bool",
+    ),
+    _cluster(
         "artifact_source",
         "official",
         "`official`: dl.k8s.io and etcd's GitHub releases; `mirror`: `artifact_mirror_url`",

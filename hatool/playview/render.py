@@ -7,7 +7,7 @@ import time
 from typing import TextIO
 
 from hatool.playview.events import Event
-from hatool.playview.state import Failure, Phase, Run
+from hatool.playview.state import SHORT, Failure, Phase, Run
 
 NAME_WIDTH = 46
 TASK_WIDTH = 48
@@ -27,7 +27,24 @@ def phase_line(run: Run, phase: Phase, now: float | None = None) -> str:
         return f"{head}  FAILED on {', '.join(sorted(phase.failed_hosts))}"
     if phase.total == 0 and not phase.seen:
         return f"{head}  skipped"
-    return f"{head}  {phase.changed} changed" if phase.changed else f"{head}  no change"
+    done = f"{phase.changed} changed" if phase.changed else "no change"
+    looked = looks(phase)
+    return f"{head}  {done}{f'  ({looked})' if looked else ''}"
+
+
+def looks(phase: Phase) -> str:
+    """What each role's first look found: ``as left, skipped``, or why the role ran."""
+    said = []
+    for role, hosts in phase.looks.items():
+        name = f"{SHORT.get(role, role)}: " if len(phase.looks) > 1 else ""
+        drifted = {h: r for h, r in sorted(hosts.items()) if r}
+        if not drifted:
+            said.append(f"{name}as left, {'skipped' if phase.skips else 'run all the same'}")
+            continue
+        host, reasons = next(iter(drifted.items()))
+        more = f" (+{len(drifted) - 1} hosts)" if len(drifted) > 1 else ""
+        said.append(f"{name}ran: {host}{more}: {reasons[0]}")
+    return "; ".join(said)
 
 
 def failure_block(failure: Failure) -> str:

@@ -105,6 +105,11 @@ class Phase:
     changed: int = 0
     #: per host: seconds its tasks took in this phase
     host_seconds: dict[str, float] = field(default_factory=dict)
+    #: per role that looked at its hosts (hatool_converged): host -> why it is not as the
+    #: role left it ([] when it is)
+    looks: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    #: whether converged roles are skipped (deploy_skip_unchanged)
+    skips: bool = True
 
     @property
     def seconds(self) -> float:
@@ -223,6 +228,11 @@ class Run:
             phase.host_seconds[host] = phase.host_seconds.get(host, 0.0) + float(duration)
         if status == "changed":
             phase.changed += 1
+        if "converged" in event:
+            role = task.role if task is not None else ""
+            reasons = [] if event["converged"] else list(event.get("reasons") or ["differs"])
+            phase.looks.setdefault(role, {})[host] = reasons
+            phase.skips = phase.skips and bool(event.get("skip", True))
         if status in ("failed", "unreachable"):
             phase.failed_hosts.add(host)
             self.failures.append(

@@ -114,6 +114,10 @@ class CallbackModule(CallbackBase):  # type: ignore[misc]
         }  # fmt: skip
         if status in ("failed", "unreachable"):
             event["message"] = failure_message(result._result)
+        if "converged" in result._result:  # hatool_converged: as the role left the host?
+            event["converged"] = bool(result._result["converged"])
+            event["reasons"] = list(result._result.get("reasons") or [])[:3]
+            event["skip"] = bool(result._result.get("skip", True))
         self._emit(event)
 
     def v2_runner_on_ok(self, result: Any) -> None:

@@ -27,11 +27,26 @@ RETURN = r"""
 _value: {description: the reason, or an empty string, type: str}
 """
 
+# hatool_unchanged (one DOCUMENTATION a file): every host that looked at itself
+# with hatool_converged found itself as the role left it.
+
 
 def hatool_member_count_problem(count: Any) -> str:
     return member_count_problem(int(count)) or ""
 
 
+def hatool_unchanged(hosts: Any, hostvars: Any, look: str) -> bool:
+    """Whether every host in ``hosts`` that registered ``look`` (a hatool_converged
+    result) is as its role left it, and at least one did: a role is skipped on all
+    its hosts or run on all of them, since its steps compare the hosts with each other."""
+    looked = [hostvars[h][look] for h in hosts if look in hostvars[h]]
+    looked = [r for r in looked if not r.get("skipped")]
+    return bool(looked) and all(r.get("converged") is True for r in looked)
+
+
 class FilterModule:
     def filters(self) -> dict[str, Callable[..., Any]]:
-        return {"hatool_member_count_problem": hatool_member_count_problem}
+        return {
+            "hatool_member_count_problem": hatool_member_count_problem,
+            "hatool_unchanged": hatool_unchanged,
+        }

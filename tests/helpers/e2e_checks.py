@@ -28,6 +28,37 @@ from tests.helpers.leaks import leaked, secrets
 LEASES = ("kube-controller-manager", "kube-scheduler")
 
 
+def expected_records(deployed: Deployment, host: str) -> set[str]:
+    """The roles whose record (hatool.hoststate) a deployed host has."""
+    roles = set()
+    if host in deployed.groups["control_plane"]:
+        roles |= {"kube_apiserver", "kube_controller_manager", "kube_scheduler"}
+    if host in [m.name for m in deployed.cluster.etcd.members]:
+        roles.add("etcd")
+    if host in deployed.groups["loadbalancer"]:
+        roles.add("loadbalancer")
+    return roles
+
+
+def ran_again(before: dict[str, dict[str, str]], after: dict[str, dict[str, str]]) -> set[str]:
+    """The roles that ran in full on some host (their record was written again)."""
+    return {role for host, roles in after.items() for role, written in roles.items()
+            if before.get(host, {}).get(role) != written}  # fmt: skip
+
+
+def role_records(deployed: Deployment) -> dict[str, dict[str, str]]:
+    """Host -> role -> when its record was last written (ns): a role that ran in full
+    on a host wrote it again, a role skipped there did not."""
+    done = on_host(deployed.inventory, "all", "stat -c '%n %y' /var/lib/hatool/roles/*.json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    found: dict[str, dict[str, str]] = {}
+    for host, text in host_outputs(done).items():
+        for line in text.splitlines():
+            path, written = line.split(" ", 1)
+            found.setdefault(host, {})[path.rsplit("/", 1)[1].removesuffix(".json")] = written
+    return found
+
+
 def host_recap(output: str) -> dict[str, dict[str, int]]:
     return recap(output)
 
@@ -136,11 +167,25 @@ class DeployedChecks:
         assert all(line.startswith("ok") for line in printed)
 
     def test_a_second_run_changes_nothing(self, deployed: Deployment) -> None:
+        """Twice: as operators re-run (every role skipped on hosts as it left them), and
+        with every task run (``deploy_skip_unchanged=false``), the roles' own idempotence."""
+        before = role_records(deployed)
+        assert set(before) == deployed.hosts
+        assert {h: set(r) for h, r in before.items()} == {
+            h: expected_records(deployed, h) for h in deployed.hosts
+        }
         again = deployed.run()
         assert again.returncode == 0, again.stdout[-3000:]
         counts = recap(again.stdout)
         assert set(counts) == deployed.hosts
         assert {h: c["changed"] for h, c in counts.items() if c["changed"]} == {}
+        assert ran_again(before, role_records(deployed)) == set()  # no role, anywhere
+        full = deployed.run("-e", "deploy_skip_unchanged=false")
+        assert full.returncode == 0, full.stdout[-3000:]
+        counts = recap(full.stdout)
+        assert {h: c["changed"] for h, c in counts.items() if c["changed"]} == {}
+        rewritten = role_records(deployed)
+        assert all(rewritten[h][r] != before[h][r] for h in before for r in before[h])
 
     def test_a_check_run_changes_nothing(self, deployed: Deployment) -> None:
         check = deployed.run("--check")

@@ -98,6 +98,7 @@ TASK_SETTINGS = {
 TASK_FACTS = {
     "artifact_source": "hatool.artifacts.",
     "artifact_mirror_url": "hatool.artifacts.",
+    "deploy_skip_unchanged": "hatool.skip_unchanged",
     "etcd_install_dir": "hatool.etcd.install_dir",
     "loadbalancer_engine": "hatool.loadbalancers.engine",
 }

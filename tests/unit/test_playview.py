@@ -265,3 +265,26 @@ def test_run_files_sit_in_the_logs_folder_named_by_command_and_time(tmp_path: Pa
     assert (
         RunFiles.new(tmp_path / "logs", "deploy", now).log.name == "deploy-20260102T030405Z-2.log"
     )
+
+
+def looked(*reasons: list[str], skip: bool = True) -> list[dict[str, Any]]:
+    """A play whose role looked at three masters (hatool_converged), with these reasons."""
+    events = [
+        play(100.0, "Run kube-scheduler", ["kube_scheduler"], MASTERS),
+        task(100.0, "l1", "kube_scheduler : Compare the master", "kube_scheduler"),
+    ]
+    for host, why in zip(MASTERS, reasons, strict=True):
+        event = result(101.0, host, "l1", "ok", 1.0)
+        events.append({**event, "converged": not why, "reasons": why, "skip": skip})
+    return [*events, {"event": "stats", "t": 102.0, "hosts": {}}]
+
+
+def test_a_phase_says_whether_its_role_found_its_hosts_as_it_left_them() -> None:
+    same = folded(looked([], [], []))
+    assert phase_line(same, same.phases[0]).endswith("no change  (as left, skipped)")
+    anyway = folded(looked([], [], [], skip=False))
+    assert phase_line(anyway, anyway.phases[0]).endswith("(as left, run all the same)")
+    drift = folded(looked([], ["unit kube-scheduler: inactive"], ["x: written since"]))
+    assert phase_line(drift, drift.phases[0]).endswith(
+        "no change  (ran: master-2 (+1 hosts): unit kube-scheduler: inactive)"
+    )
