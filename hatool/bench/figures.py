@@ -48,8 +48,9 @@ def median_phases(results: dict[str, Any], kind: str) -> dict[str, float]:
     return {label: statistics.median([run.get(label, 0.0) for run in runs]) for label in labels}
 
 
-def floor_seconds(results: dict[str, Any]) -> float | None:
-    return _median([float(f["seconds"]) for f in results.get("floor", []) if f.get("ok")])
+def floor_seconds(results: dict[str, Any], key: str = "floor") -> float | None:
+    """The median floor of the 3-master lab (``floor``) or of the 5-master one (``floor5``)."""
+    return _median([float(f["seconds"]) for f in results.get(key, []) if f.get("ok")])
 
 
 def validate_seconds(

@@ -47,6 +47,7 @@ def ratios(results: dict[str, Any]) -> list[Ratio]:
     """Every ratio issue 13 asks for, with its target and the figure before the work."""
     cold, rerun = deploy_seconds(results, "cold"), deploy_seconds(results, "rerun")
     cold5, floor = deploy_seconds(results, "cold5"), floor_seconds(results)
+    floor5 = floor_seconds(results, "floor5")
     v1000, inv1000 = (
         validate_seconds(results, 1000, "hatool"),
         validate_seconds(results, 1000, "ansible_inventory"),
@@ -86,6 +87,14 @@ def ratios(results: dict[str, Any]) -> list[Ratio]:
             _at_most(r, 1.3),
             "1.71",
             secs(cold5, cold),
+        ),
+        Ratio(
+            "5-master floor / 3-master floor",
+            quotient(floor5, floor),
+            "(none)",
+            None,
+            "",
+            secs(floor5, floor) + " (the services' own work, which the deploy ratio includes)",
         ),
         Ratio(
             "validate 1,000 hosts / ansible-inventory --list",

@@ -118,6 +118,37 @@ def unit_states(remote: Remote, node: Node, *units: str) -> dict[str, str]:
     return dict(zip(units, states + ["unreachable"] * (len(units) - len(states)), strict=True))
 
 
+#: Prints the unit's last stop and start (CLOCK_MONOTONIC, microseconds), then the host's
+#: CLOCK_REALTIME - CLOCK_MONOTONIC in seconds: wall times without a systemd that formats
+#: timestamps to the microsecond (``--timestamp=us`` is systemd 248+).
+_STOP_START = (
+    "systemctl show -p InactiveEnterTimestampMonotonic -p ActiveEnterTimestampMonotonic {unit}; "
+    'python3 -c \'import time; print("offset=%f" % (time.clock_gettime(time.CLOCK_REALTIME)'
+    " - time.clock_gettime(time.CLOCK_MONOTONIC)))'"
+)
+
+
+def stop_start_times(remote: Remote, node: Node, unit: str) -> tuple[float, float] | None:
+    """When ``unit`` last became inactive and last became active on ``node``, as Unix times
+    (None when SSH failed or systemd has no such record)."""
+    result = remote.run(node, _STOP_START.format(unit=shlex.quote(unit)), sudo=False)
+    return parse_stop_start(result.stdout) if result.ok else None
+
+
+def parse_stop_start(text: str) -> tuple[float, float] | None:
+    """:func:`stop_start_times` from the command's ``NAME=VALUE`` lines."""
+    values = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+    try:
+        stopped = int(values["InactiveEnterTimestampMonotonic"])
+        started = int(values["ActiveEnterTimestampMonotonic"])
+        offset = float(values["offset"])
+    except (KeyError, ValueError):
+        return None
+    if not (stopped and started):
+        return None
+    return offset + stopped / 1e6, offset + started / 1e6
+
+
 def running_flags(remote: Remote, node: Node, unit: str) -> dict[str, str] | None:
     """The ``--flag=value`` arguments of the unit's running process (None if it does not run)."""
     result = remote.run(

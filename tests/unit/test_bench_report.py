@@ -110,6 +110,7 @@ def canned() -> dict[str, Any]:
         },
         "floor": [{"ok": True, "seconds": 40.0}, {"ok": True, "seconds": 30.0},
                   {"ok": False, "seconds": 300.0}],
+        "floor5": [{"ok": True, "seconds": 49.0}],
         "validate": {
             "10": {"hatool": timed(0.5, 0.6, 0.55), "ansible_inventory": timed(0.5)},
             "1000": {"hatool": timed(2.0, 2.2, 2.1, cpu=1.2),
@@ -137,6 +138,8 @@ def test_every_ratio_of_the_issue_with_its_target() -> None:
     assert found["hatool --help (s)"].met is True
     assert found["hatool validate --help (s)"].met is False
     assert found["--check run / cold deploy"].met is None
+    assert found["5-master floor / 3-master floor"].value == pytest.approx(49.0 / 35.0)
+    assert found["5-master floor / 3-master floor"].verdict == "-"
 
 
 def test_a_ratio_not_measured_says_so() -> None:

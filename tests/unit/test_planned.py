@@ -10,7 +10,8 @@ import pytest
 from kubernetes.client import ApiException
 
 from hatool.verify.api import Lease, LeaseClient
-from hatool.verify.drills.planned import _Watch
+from hatool.verify.drills.planned import _Watch, old_leader_state
+from hatool.verify.probes import parse_stop_start
 from hatool.verify.target import Node
 
 OLD = "master-1_1111"
@@ -107,3 +108,24 @@ def test_the_watch_sees_an_old_leader_that_came_back() -> None:
     w = watch(lease(OLD, 0), lease(NEW, 3, 3, 2), lease(OLD, 5, 5, 3))
     assert w.holders() == [OLD, NEW, OLD]
     assert w.holders().count(OLD) == 2
+
+
+def test_the_old_leader_was_stopped_when_the_lease_moved_in_its_stop_start_window() -> None:
+    """Judged from systemd's stop and start times and the Lease's acquireTime, so the
+    old leader started again at once (the playbook does) still counts as stopped."""
+    new = lease(NEW, 6.5, 6.5, 2)
+    at = T0.timestamp()
+    assert old_leader_state(new, (at + 4.2, at + 7.0)) == "inactive"
+    assert old_leader_state(new, (at + 4.2, at + 6.2)) == "inactive"  # within the clock skew
+    assert old_leader_state(new, (at + 8.0, at + 9.0)) == "active"  # moved before it stopped
+    assert old_leader_state(new, (at + 1.0, at + 2.0)) == "active"  # started long before
+    assert old_leader_state(new, None) is None
+    assert old_leader_state(None, (at, at + 1)) is None
+
+
+def test_systemds_monotonic_stop_and_start_become_unix_times() -> None:
+    shown = "ActiveEnterTimestampMonotonic=7500000\nInactiveEnterTimestampMonotonic=5000000\n"
+    assert parse_stop_start(shown + "offset=1700000000.250000\n") == (1700000005.25, 1700000007.75)
+    never = "ActiveEnterTimestampMonotonic=7500000\nInactiveEnterTimestampMonotonic=0\n"
+    assert parse_stop_start(never + "offset=1.0\n") is None  # never stopped
+    assert parse_stop_start(shown) is None  # no python3 on the host

@@ -69,8 +69,6 @@ class _Watch:
     old: Lease
     node: Node
     seen: list[tuple[float, Lease]] = field(default_factory=list)
-    #: the old leader's unit when another holder was first seen
-    old_state: str | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
@@ -78,10 +76,6 @@ class _Watch:
             lease = self.drills.read_lease(self.lease)
             if lease is not None:
                 self.seen.append((time.monotonic(), lease))
-                taken = lease.holder not in (None, "", self.old.holder)
-                if taken and self.old_state is None:
-                    states = probes.unit_states(self.drills.remote, self.node, self.lease)
-                    self.old_state = states[self.lease]
             self._stop.wait(POLL)
 
     def stop(self) -> None:
@@ -140,9 +134,10 @@ def planned_leader_restart(drills: Drills, lease_name: str) -> None:
     new_node = drills.holder(new)
     crash = takeover_after(drills.report, lease_name, "SIGKILL")
     holders = watch.holders()
-    alone = watch.old_state not in (None, "active", "activating", "deactivating") and (
-        holders.count(old.holder or "") == 1
+    old_state = old_leader_state(
+        new, probes.stop_start_times(drills.remote, node, lease_name) if new else None
     )
+    alone = old_state == "inactive" and holders.count(old.holder or "") == 1
     transitions = (new.transitions or 0) - (old.transitions or 0) if new else None
     drills.report.add(
         Check(
@@ -155,12 +150,34 @@ def planned_leader_restart(drills: Drills, lease_name: str) -> None:
              + f" (the old leader's last renewal to the new leader's acquisition), expected at "
              f"most {bound:g}s (2 x 1.2 x retry period, +{SLACK:g}s slack)"
              + (f"; a crash costs {crash:.2f}s (SIGKILL drill)" if crash is not None else "")
-             + f"; {node.name}'s {lease_name} was {watch.old_state or 'not checked'} when the "
+             + f"; {node.name}'s {lease_name} was {old_state or 'not checked'} when the "
              f"Lease moved; holders in turn: {len(holders)}"
              + (f"; {failed}" if failed else "")),
             {"component": lease_name, "from": node.name,
              "to": new_node.name if new_node else None, "leaderless_seconds": gap,
              "bound_seconds": bound, "slack_seconds": SLACK, "sigkill_seconds": crash,
-             "old_leader_state": watch.old_state, "lease_transitions_delta": transitions},
+             "old_leader_state": old_state, "lease_transitions_delta": transitions},
         )
     )  # fmt: skip
+
+
+#: Clock difference allowed between the new leader's host (which writes the Lease's
+#: acquireTime) and the old leader's (whose systemd records the stop and the start).
+CLOCK_SKEW = 0.5
+
+
+def old_leader_state(new: Lease | None, stop_start: tuple[float, float] | None) -> str | None:
+    """The old leader's unit when its successor acquired the Lease: ``inactive`` when that
+    was between the unit's last stop and its start again, else ``active``.
+
+    From the timestamps systemd and the Lease keep, not from a look at the unit once
+    the move is seen: the playbook starts the old leader again as soon as a standby
+    holds the Lease, often before such a look arrives (None: nothing to judge by).
+    """
+    if new is None or new.acquire_time is None or stop_start is None:
+        return None
+    stopped, started = stop_start
+    acquired = new.acquire_time.timestamp()
+    if stopped - CLOCK_SKEW <= acquired <= started + CLOCK_SKEW and stopped <= started:
+        return "inactive"
+    return "active"
