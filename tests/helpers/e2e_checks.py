@@ -270,5 +270,6 @@ def api_servers_restart_losing_nothing(
         f"rolling API server restart ({rolling['data']['engine']}): "
         f"{rolling['data']['failures']} of {rolling['data']['requests']} failed, "
         f"longest gap {rolling['data']['longest_gap_seconds']:.2f}s; one stopped by hand: "
-        f"longest gap {graceful['data']['longest_gap_seconds']:.2f}s",
+        f"longest gap {graceful['data']['longest_gap_seconds']:.2f}s, "
+        f"{graceful['data']['retried']} sent again after a lost connection",
     )

@@ -58,12 +58,20 @@ class Drills:
         return self.target.client_entry
 
     def client_stream(
-        self, *, timeout: float = 5.0, context: ssl.SSLContext | None = None
+        self,
+        *,
+        timeout: float = 5.0,
+        context: ssl.SSLContext | None = None,
+        retry_lost: bool = False,
     ) -> RequestStream:
         """Requests to the API through the client entry (as the drills' client by default)."""
         entry = self.client_entry()
         return RequestStream(
-            context or self.context, entry.address, self.target.loadbalancer_port, timeout=timeout
+            context or self.context,
+            entry.address,
+            self.target.loadbalancer_port,
+            timeout=timeout,
+            retry_lost=retry_lost,
         )
 
     def holder(self, lease: Lease | None) -> Node | None:
