@@ -63,3 +63,29 @@ def validate_seconds(
 def startup_seconds(results: dict[str, Any], command: str) -> float | None:
     entry = results.get("startup", {}).get(command)
     return float(entry["wall"]) if entry and entry.get("wall") is not None else None
+
+
+#: the parts of a deploy's CPU seconds, as :func:`cpu_seconds` names them
+CPU_PARTS = ("controller", "services", "tasks_on_hosts", "total")
+
+
+def cpu_seconds(results: dict[str, Any], kind: str) -> dict[str, float] | None:
+    """Median CPU seconds of one kind of deploy: the controller (``hatool deploy`` and every
+    process it started), the services on the lab's hosts, the rest of the hosts' work (the
+    tasks: modules, downloads, unpacking), and their total; None when not measured."""
+    parts: dict[str, list[float]] = {part: [] for part in CPU_PARTS}
+    for run in deploy_runs(results, kind):
+        hosts = run.get("hosts_cpu") or {}
+        if hosts.get("tasks_on_hosts") is None or run.get("cpu") is None:
+            continue
+        measured = {
+            "controller": float(run["cpu"]),
+            "services": float(hosts["services"]),
+            "tasks_on_hosts": float(hosts["tasks_on_hosts"]),
+        }
+        measured["total"] = sum(measured.values())
+        for part, value in measured.items():
+            parts[part].append(value)
+    if not parts["total"]:
+        return None
+    return {part: statistics.median(values) for part, values in parts.items()}

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hatool.bench.figures import deploy_seconds, floor_seconds, startup_seconds, validate_seconds
+from hatool.bench.figures import (
+    cpu_seconds,
+    deploy_seconds,
+    floor_seconds,
+    startup_seconds,
+    validate_seconds,
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,27 @@ def quotient(a: float | None, b: float | None) -> float | None:
 
 def _at_most(value: float | None, bound: float) -> bool | None:
     return None if value is None else value <= bound
+
+
+def _cpu_ratio(results: dict[str, Any]) -> Ratio:
+    """The CPU seconds the 5-master cold deploy needs against the 3-master one, by part."""
+    three, five = cpu_seconds(results, "cold"), cpu_seconds(results, "cold5")
+    detail = ""
+    if three and five:
+        detail = (
+            f"{five['total']:.0f} / {three['total']:.0f} CPU-s: controller "
+            f"{five['controller']:.0f} / {three['controller']:.0f}, services "
+            f"{five['services']:.0f} / {three['services']:.0f}, tasks on hosts "
+            f"{five['tasks_on_hosts']:.0f} / {three['tasks_on_hosts']:.0f}"
+        )
+    return Ratio(
+        "5-master cold / 3-master cold, CPU seconds",
+        quotient(five["total"] if five else None, three["total"] if three else None),
+        "(none)",
+        None,
+        "",
+        detail,
+    )
 
 
 def ratios(results: dict[str, Any]) -> list[Ratio]:
@@ -88,6 +115,7 @@ def ratios(results: dict[str, Any]) -> list[Ratio]:
             "1.71",
             secs(cold5, cold),
         ),
+        _cpu_ratio(results),
         Ratio(
             "5-master floor / 3-master floor",
             quotient(floor5, floor),

@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from hatool.bench.drills import stream_rows, takeovers
-from hatool.bench.figures import DEPLOY_KINDS, deploy_runs, deploy_seconds, median_phases
+from hatool.bench.figures import (
+    DEPLOY_KINDS,
+    cpu_seconds,
+    deploy_runs,
+    deploy_seconds,
+    median_phases,
+)
 from hatool.bench.plots import plot_masters, plot_phases, plot_takeovers, plot_timeline
 from hatool.bench.ratios import ratios
 
@@ -80,6 +86,32 @@ def _phase_table(results: dict[str, Any]) -> str:
     rows = [[label, *(_s(columns[k].get(label)) for k in kinds)] for label in labels]
     rows.append(["**total**", *(_s(deploy_seconds(results, k)) for k in kinds)])
     return _table(["phase", *(DEPLOY_KINDS[k] for k in kinds)], rows)
+
+
+def _cpu_table(results: dict[str, Any]) -> str | None:
+    """CPU seconds per kind of deploy, by part, and how busy that kept the machine's cores."""
+    cores = results["machine"].get("cores") or 1
+    rows = []
+    for kind, name in DEPLOY_KINDS.items():
+        found, wall = cpu_seconds(results, kind), deploy_seconds(results, kind)
+        if found is None or not wall:
+            continue
+        rows.append(
+            [
+                name,
+                _s(wall),
+                _s(found["controller"]),
+                _s(found["services"]),
+                _s(found["tasks_on_hosts"]),
+                _s(found["total"]),
+                f"{found['total'] / (wall * cores):.0%}",
+            ]
+        )
+    if not rows:
+        return None
+    header = ["deploy", "wall", "controller", "services on hosts", "tasks on hosts", "total",
+              f"of {cores} cores x wall"]  # fmt: skip
+    return _table(header, rows)
 
 
 def _breakdown(results: dict[str, Any], kind: str, top: int = 12) -> str:
@@ -176,6 +208,22 @@ def write_report(results: dict[str, Any], out: Path) -> Path:
         for name, path in plots.items()
         if path is not None and name in ("phases", "masters")
     ]
+    cpu = _cpu_table(results)
+    if cpu is not None:
+        text += [
+            "## Where the CPU goes",
+            "",
+            "CPU seconds from the kernel's accounting (medians): the controller is "
+            "`hatool deploy` and every process it started (ansible-playbook, its forked "
+            "workers, ssh); services are the main processes of etcd, the Kubernetes "
+            "components and the load balancer on the lab's hosts; tasks on hosts are the rest "
+            "of the hosts' containers (modules, downloads, unpacking, systemd). A deploy that "
+            "keeps the cores busy most of its wall time is bound by CPU: more masters then "
+            "cost in proportion to the work they add.",
+            "",
+            cpu,
+            "",
+        ]
     text += [
         "## Where the time goes: cold deploy",
         "",

@@ -18,10 +18,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from hatool.bench import floor, measure
+from hatool.bench import cpu, floor, measure
 from hatool.errors import HatoolError
 from hatool.inventory.validate import valid_cluster
 from hatool.lab import lifecycle
+from hatool.lab.hosts import LabHostControl
 from hatool.lab.plan import state_file
 from hatool.progress import Progress
 
@@ -46,6 +47,8 @@ class Bench:
     def __init__(self, options: Options, progress: Progress | None = None) -> None:
         self.options = options
         self.progress = progress or Progress()
+        #: the hosts of the lab that is up, whose CPU each deploy reads before and after
+        self._hosts: list[LabHostControl] = []
         self.results: dict[str, Any] = {
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": measure.machine(),
@@ -90,16 +93,20 @@ class Bench:
                 lifecycle.down(name, self.progress)
         with self.progress.step(f"bring up lab {name}: {masters} masters, {self.options.lbs} lb"):
             lab = lifecycle.up(name, masters=masters, lbs=self.options.lbs, progress=self.progress)
+        self._hosts = lab.controls()
         try:
             yield lab.inventory_path
         finally:
+            self._hosts = []
             with self.progress.step(f"remove lab {name}"):
                 lifecycle.down(name, self.progress)
 
     def _deploy(self, key: str, inventory: Path, *extra: str) -> dict[str, Any]:
         runs = self.results["deploys"].setdefault(key, [])
         log = self.options.out / "logs" / f"{key}-{len(runs) + 1}.txt"
+        before = cpu.snapshot(self._hosts)
         done = measure.deploy(inventory, *extra, log=log)
+        done["hosts_cpu"] = cpu.difference(before, cpu.snapshot(self._hosts))
         runs.append(done)
         self.save()
         state = "ok" if done["returncode"] == 0 else f"FAILED (exit {done['returncode']})"

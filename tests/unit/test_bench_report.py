@@ -33,9 +33,18 @@ def timings(phases: dict[str, float]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def deploy(seconds: float, phases: dict[str, float], returncode: int = 0) -> dict[str, Any]:
+def deploy(
+    seconds: float, phases: dict[str, float], returncode: int = 0, services: float | None = None
+) -> dict[str, Any]:
+    """One deploy; with ``services``, the hosts' CPU: those seconds, and half as much besides."""
+    hosts_cpu = (
+        {"hosts_total": services * 1.5, "services": services, "tasks_on_hosts": services * 0.5}
+        if services is not None
+        else {"hosts_total": None, "services": 0.0, "tasks_on_hosts": None}
+    )
     return {"seconds": seconds, "wall": seconds, "cpu": 9.0, "returncode": returncode,
-            "timings": timings(phases), "changed": 3, "failed": 0}  # fmt: skip
+            "timings": timings(phases), "changed": 3, "failed": 0,
+            "hosts_cpu": hosts_cpu}  # fmt: skip
 
 
 def timed(*walls: float, cpu: float = 0.5) -> dict[str, Any]:
@@ -102,10 +111,11 @@ def canned() -> dict[str, Any]:
                      "matplotlib": "3.11", "kubernetes": "v1.20.2", "etcd": "v3.4.23"},
         "options": {"runs": 2, "drills": True, "quick": False, "lab": "bn", "lbs": 1},
         "deploys": {
-            "cold": [deploy(100.0, PHASES), deploy(400.0, PHASES, returncode=2)],
+            "cold": [deploy(100.0, PHASES, services=60.0),
+                     deploy(400.0, PHASES, returncode=2, services=900.0)],
             "rerun": [deploy(20.0, rerun), deploy(22.0, rerun)],
             "check": [deploy(25.0, rerun)],
-            "cold5": [deploy(140.0, five)],
+            "cold5": [deploy(140.0, five, services=100.0)],
             "rerun5": [deploy(30.0, {k: v * 1.4 for k, v in rerun.items()})],
         },
         "floor": [{"ok": True, "seconds": 40.0}, {"ok": True, "seconds": 30.0},
@@ -138,6 +148,13 @@ def test_every_ratio_of_the_issue_with_its_target() -> None:
     assert found["hatool --help (s)"].met is True
     assert found["hatool validate --help (s)"].met is False
     assert found["--check run / cold deploy"].met is None
+    # controller 9 + services + half the services again; the failed cold deploy left out
+    cpu = found["5-master cold / 3-master cold, CPU seconds"]
+    assert cpu.value == pytest.approx((9 + 150) / (9 + 90))
+    assert cpu.detail == (
+        "159 / 99 CPU-s: controller 9 / 9, services 100 / 60, tasks on hosts 50 / 30"
+    )
+    assert cpu.verdict == "-"
     assert found["5-master floor / 3-master floor"].value == pytest.approx(49.0 / 35.0)
     assert found["5-master floor / 3-master floor"].verdict == "-"
 
@@ -212,6 +229,10 @@ def test_the_report_and_its_plots(tmp_path: Path) -> None:
     assert "| **total** | 100.0s | 21.0s | 25.0s | 140.0s |" in text
     assert "| 5.0s | etcd | Install etcd | 4.0s |" in text
     assert "| 1 | **FAIL** | SIGTERM the leading kube-scheduler |" in text
+    # where the CPU goes: only the deploys whose hosts were measured, busy = total / (wall x 2)
+    assert "| cold deploy | 100.0s | 9.0s | 60.0s | 30.0s | 99.0s | 50% |" in text
+    assert "| cold deploy, 5 masters | 140.0s | 9.0s | 100.0s | 50.0s | 159.0s | 57% |" in text
+    assert "| no-change re-run | 20.0s" not in text.split("## Where the CPU goes")[1]
 
 
 def test_the_report_of_a_quick_run_has_no_empty_plots(tmp_path: Path) -> None:
