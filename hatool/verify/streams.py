@@ -142,22 +142,13 @@ class RequestStream:
 
 
 class WriteStream(RequestStream):
-    """Writes through the API: a ConfigMap counter in ``default``, patched each time."""
+    """Writes through the API: a ConfigMap counter in ``default``, patched each time.
+
+    Leave ``retry_lost`` off: client-go does not send a write again.
+    """
 
     NAME = "hatool-verify-drill"
-
-    def __init__(
-        self,
-        context: ssl.SSLContext,
-        address: str,
-        port: int,
-        *,
-        interval: float = 0.05,
-        timeout: float = 5.0,
-    ) -> None:
-        # No retry of a lost connection: client-go does not send a write again.
-        super().__init__(context, address, port, interval=interval, timeout=timeout)
-        self._count = 0
+    _count = 0  # the counter's last value sent
 
     def _send(self, method: str, path: str, body: Mapping[str, object], kind: str) -> int:
         conn = http.client.HTTPSConnection(
