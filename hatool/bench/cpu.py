@@ -15,6 +15,11 @@ module reads the kernel's own accounting, before and after a run:
 
 The controller's share (``hatool deploy``, ``ansible-playbook`` and its workers,
 ssh) is the run's own CPU time (:func:`hatool.bench.measure.run_timed`).
+
+Whether the cores were the limit is the kernel's pressure stall information
+(``/proc/pressure/cpu``, ``some`` line): the time during which at least one
+runnable task waited for a core. A run that waited most of its wall time
+would have been faster with more cores, whatever the deploy did.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ SERVICES = (
     "haproxy",
     "keepalived",
 )
+#: the machine's CPU pressure stall information (Linux 4.20 and later, when enabled)
+PRESSURE = Path("/proc/pressure/cpu")
 CGROUP_ROOTS = (Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup"))
 CPUACCT_DIRS = ("cpuacct", "cpu,cpuacct", "cpuacct,cpu")
 #: utime and stime in ``/proc/PID/stat`` (fields 14 and 15), counted from field 3, the first
@@ -62,6 +69,31 @@ def parse_cpu_stat(text: str) -> float | None:
         if key == "usage_usec":
             return int(value) / 1e6
     return None
+
+
+def parse_pressure(text: str) -> float | None:
+    """Seconds during which some runnable task waited for a core, from ``/proc/pressure/cpu``."""
+    for line in text.splitlines():
+        kind, *fields = line.split()
+        if kind == "some":
+            for field in fields:
+                key, _, value = field.partition("=")
+                if key == "total":
+                    return int(value) / 1e6
+    return None
+
+
+def pressure_seconds(path: Path = PRESSURE) -> float | None:
+    """The machine's CPU stall seconds so far, or None where the kernel does not tell."""
+    try:
+        return parse_pressure(path.read_text())
+    except OSError:
+        return None
+
+
+def waited(before: float | None, after: float | None) -> float | None:
+    """The seconds some task waited for a core between two :func:`pressure_seconds`."""
+    return round(after - before, 2) if before is not None and after is not None else None
 
 
 def cgroup_seconds(proc_cgroup: str, roots: Iterable[Path] = CGROUP_ROOTS) -> float | None:

@@ -89,3 +89,10 @@ def cpu_seconds(results: dict[str, Any], kind: str) -> dict[str, float] | None:
     if not parts["total"]:
         return None
     return {part: statistics.median(values) for part, values in parts.items()}
+
+
+def waited_seconds(results: dict[str, Any], kind: str) -> float | None:
+    """Median seconds, over one kind of deploy, during which some task waited for a core."""
+    runs = deploy_runs(results, kind)
+    found = [float(r["cpu_waited"]) for r in runs if r.get("cpu_waited") is not None]
+    return statistics.median(found) if found else None

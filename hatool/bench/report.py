@@ -16,6 +16,7 @@ from hatool.bench.figures import (
     deploy_runs,
     deploy_seconds,
     median_phases,
+    waited_seconds,
 )
 from hatool.bench.plots import plot_masters, plot_phases, plot_takeovers, plot_timeline
 from hatool.bench.ratios import ratios
@@ -96,6 +97,7 @@ def _cpu_table(results: dict[str, Any]) -> str | None:
         found, wall = cpu_seconds(results, kind), deploy_seconds(results, kind)
         if found is None or not wall:
             continue
+        stalled = waited_seconds(results, kind)
         rows.append(
             [
                 name,
@@ -105,12 +107,13 @@ def _cpu_table(results: dict[str, Any]) -> str | None:
                 _s(found["tasks_on_hosts"]),
                 _s(found["total"]),
                 f"{found['total'] / (wall * cores):.0%}",
+                "" if stalled is None else f"{stalled / wall:.0%}",
             ]
         )
     if not rows:
         return None
     header = ["deploy", "wall", "controller", "services on hosts", "tasks on hosts", "total",
-              f"of {cores} cores x wall"]  # fmt: skip
+              f"of {cores} cores x wall", "a task waited for a core"]  # fmt: skip
     return _table(header, rows)
 
 
@@ -219,7 +222,10 @@ def write_report(results: dict[str, Any], out: Path) -> Path:
             "components and the load balancer on the lab's hosts; tasks on hosts are the rest "
             "of the hosts' containers (modules, downloads, unpacking, systemd). A deploy that "
             "keeps the cores busy most of its wall time is bound by CPU: more masters then "
-            "cost in proportion to the work they add.",
+            "cost in proportion to the work they add. The last column is the kernel's "
+            "pressure stall figure (`/proc/pressure/cpu`, `some`): the share of the wall time "
+            "during which at least one runnable task waited for a core, i.e. more cores would "
+            "have made the run faster.",
             "",
             cpu,
             "",

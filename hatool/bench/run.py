@@ -1,10 +1,16 @@
 """The whole benchmark, step by step, on fresh labs; every figure into ``DIR/results.json``.
 
-Steps (``--quick`` keeps 1-4 and 7): start-up of the CLI; validation of
-generated inventories; a fresh 3-master lab: cold deploy, no-change re-runs,
-``--check`` runs; the floor; ``hatool verify --drills``; a fresh 5-master lab:
-cold deploy and a re-run. One lab is up at a time, and each is removed at
-the end of its step, also when the step fails.
+Steps: start-up of the CLI; validation of generated inventories; a fresh
+3-master lab: cold deploy, no-change re-runs, ``--check`` runs, the floor; a
+fresh 5-master lab: cold deploy, a re-run, the floor; a fresh 3-master lab
+again: a second cold deploy, then ``hatool verify --drills``. The two 3-master
+cold deploys bracket the 5-master one in time: a shared machine's speed drifts
+over minutes (the same deploy's CPU seconds by a fifth between two benchmarks
+of one morning), and the ratio of 5 to 3 masters compares the 5-master deploy
+with the mean of one before and one after it. ``--quick`` keeps the first
+lab (without the floor, with the drills) and nothing of the others. One lab is
+up at a time, and each is removed at the end of its step, also when the step
+fails.
 """
 
 from __future__ import annotations
@@ -104,8 +110,9 @@ class Bench:
     def _deploy(self, key: str, inventory: Path, *extra: str) -> dict[str, Any]:
         runs = self.results["deploys"].setdefault(key, [])
         log = self.options.out / "logs" / f"{key}-{len(runs) + 1}.txt"
-        before = cpu.snapshot(self._hosts)
+        before, stalled = cpu.snapshot(self._hosts), cpu.pressure_seconds()
         done = measure.deploy(inventory, *extra, log=log)
+        done["cpu_waited"] = cpu.waited(stalled, cpu.pressure_seconds())
         done["hosts_cpu"] = cpu.difference(before, cpu.snapshot(self._hosts))
         runs.append(done)
         self.save()
@@ -133,15 +140,26 @@ class Bench:
                 self.step("no-change re-run", lambda: self._deploy("rerun", inventory))
             for _ in range(runs):
                 self.step("--check run", lambda: self._deploy("check", inventory, "--check"))
-            if not self.options.quick:
-                for _ in range(runs):
-                    self.step("the floor", lambda: self._floor(inventory))
-            if self.options.drills:
-                for n in range(1, runs + 1):
-                    self.step(
-                        f"hatool verify --drills ({n} of {runs})",
-                        partial(self._drills, inventory, n),
-                    )
+            if self.options.quick:
+                self._all_drills(inventory)
+                return
+            for _ in range(runs):
+                self.step("the floor", lambda: self._floor(inventory))
+
+    def three_masters_again(self) -> None:
+        """The cold deploy after the 5-master one (see the module's text), then the drills."""
+        with self.lab(self.options.lab, 3) as inventory:
+            self.step("cold deploy (3 masters, after 5)", lambda: self._deploy("cold", inventory))
+            self._all_drills(inventory)
+
+    def _all_drills(self, inventory: Path) -> None:
+        if not self.options.drills:
+            return
+        runs = self.options.runs
+        for n in range(1, runs + 1):
+            self.step(
+                f"hatool verify --drills ({n} of {runs})", partial(self._drills, inventory, n)
+            )
 
     def five_masters(self) -> None:
         with self.lab(f"{self.options.lab}-5", 5) as inventory:
@@ -180,6 +198,7 @@ class Bench:
         self.step("3 masters", self.three_masters)
         if not self.options.quick:
             self.step("5 masters", self.five_masters)
+            self.step("3 masters again", self.three_masters_again)
         self.results["machine"]["load_average_end"] = measure.machine()["load_average"]
         self.save()
         return self.results

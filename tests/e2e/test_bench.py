@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hatool.bench import cpu
 from hatool.cli import main
 from tests.helpers.e2e_checks import figure
 
@@ -40,6 +41,9 @@ def test_a_quick_bench_writes_its_report_and_plots(
         "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"
     }  # fmt: skip
     assert 0 < cold_cpu["services"] < cold_cpu["hosts_total"]
+    # and how long some task waited for a core, where the kernel keeps that figure
+    if cpu.pressure_seconds() is not None:
+        assert 0 <= deploys["cold"][0]["cpu_waited"] <= deploys["cold"][0]["seconds"] + 1
     assert set(results["validate"]) == {"10", "100", "1000"}
     report = (out / "report.md").read_text()
     assert "## Ratios (issue 13)" in report
@@ -52,7 +56,8 @@ def test_a_quick_bench_writes_its_report_and_plots(
         used = deploys[kind][0]["hosts_cpu"]
         figure(request, f"bench {kind}: {deploys[kind][0]['seconds']:.1f}s; CPU: controller "
                         f"{deploys[kind][0]['cpu']:.1f}s, services {used['services']:.1f}s, "
-                        f"tasks on hosts {used['tasks_on_hosts']:.1f}s")  # fmt: skip
+                        f"tasks on hosts {used['tasks_on_hosts']:.1f}s; some task waited for a "
+                        f"core {deploys[kind][0]['cpu_waited']}s")  # fmt: skip
     for line in report.split("## Ratios (issue 13)", 1)[1].split("## Figures")[0].splitlines():
         if line.startswith("| ") and not line.startswith("| ratio"):
             figure(request, line)

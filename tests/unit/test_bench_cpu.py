@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from hatool.bench.cpu import HostCpu, cgroup_seconds, difference, parse_cpu_stat, parse_services
+from hatool.bench.cpu import (
+    HostCpu,
+    cgroup_seconds,
+    difference,
+    parse_cpu_stat,
+    parse_pressure,
+    parse_services,
+    pressure_seconds,
+    waited,
+)
 
 CPU_STAT = "usage_usec 12500000\nuser_usec 9000000\nsystem_usec 3500000\n"
 
@@ -97,3 +108,43 @@ def test_an_unreadable_host_leaves_the_totals_unknown() -> None:
     assert found["hosts_total"] is None
     assert found["tasks_on_hosts"] is None
     assert found["services"] == 1.0
+
+
+PRESSURE = (
+    "some avg10=41.20 avg60=12.00 avg300=3.10 total=21077857651\n"
+    "full avg10=0.00 avg60=0.00 avg300=0.00 total=5000000\n"
+)
+
+
+def test_cpu_pressure_is_the_some_line_total() -> None:
+    """``some``: at least one task waited; ``full`` (all tasks stalled) is another figure."""
+    assert parse_pressure(PRESSURE) == pytest.approx(21077.857651)
+    assert parse_pressure("full avg10=0.00 total=5000000\n") is None
+    assert parse_pressure("") is None
+
+
+def test_cpu_pressure_read_from_a_file_or_none(tmp_path: Path) -> None:
+    write(tmp_path / "cpu", PRESSURE)
+    assert pressure_seconds(tmp_path / "cpu") == pytest.approx(21077.857651)
+    assert pressure_seconds(tmp_path / "missing") is None
+    assert waited(10.0, 12.345) == pytest.approx(2.35)
+    assert waited(None, 12.0) is None
+    assert waited(10.0, None) is None
+
+
+@pytest.mark.skipif(pressure_seconds() is None, reason="this kernel keeps no CPU pressure figures")
+def test_this_machines_cpu_pressure_grows_while_tasks_compete() -> None:
+    """More busy processes than cores: some of them wait, and the kernel counts it."""
+    before = pressure_seconds()
+    assert before is not None
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", "import time\nt=time.time()\nwhile time.time()-t<0.6: pass"]
+        )
+        for _ in range((os.cpu_count() or 1) + 2)
+    ]
+    for worker in workers:
+        worker.wait()
+    grown = waited(before, pressure_seconds())
+    assert grown is not None
+    assert grown > 0.05

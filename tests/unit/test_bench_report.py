@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +18,10 @@ from hatool.bench.inventories import inventory, write_inventory
 from hatool.bench.measure import summary
 from hatool.bench.ratios import ratios
 from hatool.bench.report import write_report
+from hatool.bench.run import Bench, Options
 from hatool.inventory.validate import validate_path
 from hatool.paths import PROJECT_ROOT
+from hatool.progress import Progress
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -34,9 +39,14 @@ def timings(phases: dict[str, float]) -> dict[str, Any]:
 
 
 def deploy(
-    seconds: float, phases: dict[str, float], returncode: int = 0, services: float | None = None
+    seconds: float,
+    phases: dict[str, float],
+    returncode: int = 0,
+    services: float | None = None,
+    waited: float | None = None,
 ) -> dict[str, Any]:
-    """One deploy; with ``services``, the hosts' CPU: those seconds, and half as much besides."""
+    """One deploy; with ``services``, the hosts' CPU: those seconds, and half as much besides;
+    ``waited``: the seconds some task waited for a core."""
     hosts_cpu = (
         {"hosts_total": services * 1.5, "services": services, "tasks_on_hosts": services * 0.5}
         if services is not None
@@ -44,7 +54,7 @@ def deploy(
     )
     return {"seconds": seconds, "wall": seconds, "cpu": 9.0, "returncode": returncode,
             "timings": timings(phases), "changed": 3, "failed": 0,
-            "hosts_cpu": hosts_cpu}  # fmt: skip
+            "hosts_cpu": hosts_cpu, "cpu_waited": waited}  # fmt: skip
 
 
 def timed(*walls: float, cpu: float = 0.5) -> dict[str, Any]:
@@ -111,7 +121,7 @@ def canned() -> dict[str, Any]:
                      "matplotlib": "3.11", "kubernetes": "v1.20.2", "etcd": "v3.4.23"},
         "options": {"runs": 2, "drills": True, "quick": False, "lab": "bn", "lbs": 1},
         "deploys": {
-            "cold": [deploy(100.0, PHASES, services=60.0),
+            "cold": [deploy(100.0, PHASES, services=60.0, waited=30.0),
                      deploy(400.0, PHASES, returncode=2, services=900.0)],
             "rerun": [deploy(20.0, rerun), deploy(22.0, rerun)],
             "check": [deploy(25.0, rerun)],
@@ -230,8 +240,9 @@ def test_the_report_and_its_plots(tmp_path: Path) -> None:
     assert "| 5.0s | etcd | Install etcd | 4.0s |" in text
     assert "| 1 | **FAIL** | SIGTERM the leading kube-scheduler |" in text
     # where the CPU goes: only the deploys whose hosts were measured, busy = total / (wall x 2)
-    assert "| cold deploy | 100.0s | 9.0s | 60.0s | 30.0s | 99.0s | 50% |" in text
-    assert "| cold deploy, 5 masters | 140.0s | 9.0s | 100.0s | 50.0s | 159.0s | 57% |" in text
+    # and the share of the wall time some task waited for a core, where the kernel told
+    assert "| cold deploy | 100.0s | 9.0s | 60.0s | 30.0s | 99.0s | 50% | 30% |" in text
+    assert "| cold deploy, 5 masters | 140.0s | 9.0s | 100.0s | 50.0s | 159.0s | 57% |  |" in text
     assert "| no-change re-run | 20.0s" not in text.split("## Where the CPU goes")[1]
 
 
@@ -271,3 +282,39 @@ def test_the_help_imports_neither_ansible_nor_matplotlib() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=PROJECT_ROOT, check=True)  # fmt: skip
     assert done.stdout.strip() == "[]"
+
+
+def test_the_5_master_deploy_against_the_3_master_ones_before_and_after_it() -> None:
+    results = canned()
+    results["deploys"]["cold"] = [deploy(100.0, PHASES), deploy(120.0, PHASES)]
+    found = {r.name: r for r in ratios(results)}["5-master cold / 3-master cold"]
+    assert found.value == pytest.approx(140.0 / 110.0)
+    assert found.detail == "140.0s / 110.0s (3 masters before and after: 100.0s, 120.0s)"
+
+
+def test_the_bench_brackets_the_5_master_deploy_with_3_master_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In time: a 3-master cold deploy, the 5-master one, another 3-master one; drills last."""
+    steps: list[str] = []
+
+    @contextmanager
+    def lab(self: Bench, name: str, masters: int) -> Iterator[Path]:
+        steps.append(f"lab {masters}")
+        yield tmp_path / name
+
+    monkeypatch.setattr(Bench, "lab", lab)
+    monkeypatch.setattr(Bench, "_deploy", lambda self, key, inventory, *extra: steps.append(key))
+    monkeypatch.setattr(Bench, "_floor", lambda self, inventory, key="floor": steps.append(key))
+    monkeypatch.setattr(Bench, "_drills", lambda self, inventory, n: steps.append(f"drills {n}"))
+    for name in ("_versions", "startup", "validation"):
+        monkeypatch.setattr(Bench, name, lambda self, *args: None)
+    Bench(Options(out=tmp_path, runs=2), Progress(stream=io.StringIO())).run()
+    assert steps == [
+        "lab 3", "cold", "rerun", "rerun", "check", "check", "floor", "floor",
+        "lab 5", "cold5", "rerun5", "floor5", "floor5",
+        "lab 3", "cold", "drills 1", "drills 2",
+    ]  # fmt: skip
+    steps.clear()
+    Bench(Options(out=tmp_path, runs=1, quick=True), Progress(stream=io.StringIO())).run()
+    assert steps == ["lab 3", "cold", "rerun", "check", "drills 1"]
